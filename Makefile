@@ -1,0 +1,81 @@
+# fraud-intake: build, run and test.
+#   make run    install what is missing, build, start a local PostgreSQL, migrate, serve
+#   make test   install what is missing, sanitizer build, throwaway PostgreSQL, every suite
+#   make        release build only (build/release/fraud-intake)
+
+CC  ?= cc
+CXX ?= c++
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD    ?= build/asan
+OPTFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+BUILD    ?= build/release
+OPTFLAGS  = -O2 -g
+endif
+
+PKGS      = libmicrohttpd jansson libpq
+WARNINGS  = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare \
+            -Wformat=2 -Wundef -Wvla -Werror
+CPPFLAGS += -D_GNU_SOURCE -Iservice -MMD -MP
+CFLAGS   += -std=c11 $(OPTFLAGS) $(WARNINGS) -Wstrict-prototypes -Wmissing-prototypes \
+            $(shell pkg-config --cflags $(PKGS))
+CXXFLAGS += -std=c++17 $(OPTFLAGS) $(WARNINGS)
+LDFLAGS  += $(OPTFLAGS)
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lphonenumber -lpthread -lstdc++
+
+LIB_C   := $(sort $(shell find service -name '*.c' ! -path service/main.c))
+LIB_CXX := $(sort $(shell find service -name '*.cc'))
+LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
+TEST_C  := $(sort $(wildcard tests/*.c tests/unit/*.c tests/http/*.c))
+TEST_OBJ := $(TEST_C:%.c=$(BUILD)/%.o)
+
+BIN   := $(BUILD)/fraud-intake
+CHECK := $(BUILD)/check_all
+
+.PHONY: all build run test test-build migrate deps clean
+all: build
+build: $(BIN)
+
+$(BIN): $(BUILD)/service/main.o $(BUILD)/libfraud.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libfraud.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CHECK): $(TEST_OBJ) $(BUILD)/libfraud.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check libcurl) $(LDLIBS)
+
+$(BUILD)/tests/%.o: CFLAGS += $(shell pkg-config --cflags check libcurl)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@scripts/run.sh $(BIN)
+
+migrate: build
+	@scripts/run.sh $(BIN) migrate
+
+test-build:
+	@$(MAKE) --no-print-directory SAN=1 build/asan/fraud-intake build/asan/check_all
+
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	@scripts/test.sh build/asan
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/service/main.d

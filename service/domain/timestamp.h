@@ -1,0 +1,16 @@
+/*
+ * RFC 3339 timestamps as reports carry them ("2020-10-30T12:00:00+08:00").
+ * Strict: a date and a time, seconds, optional fraction, and Z or an
+ * offset; a date that does not exist (February 30) is refused.
+ */
+#ifndef FRAUD_TIMESTAMP_H
+#define FRAUD_TIMESTAMP_H
+
+#include <stdint.h>
+
+/* Parses `text` (NUL-terminated) into seconds since the Unix epoch, UTC,
+ * fraction dropped. Returns 0, or -1 when the text is not RFC 3339 with an
+ * offset. Borrows text. */
+int timestamp_parse_rfc3339(const char *text, int64_t *epoch_s);
+
+#endif

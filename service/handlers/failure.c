@@ -1,0 +1,26 @@
+/*
+ * Store failures as problem details. No database text ever reaches a
+ * body: the log line with the same request id has what an operator needs.
+ */
+#include "handlers/failure.h"
+
+#include "http/respond.h"
+
+void
+failure_respond(struct response *resp, const struct request *req, enum store_status status)
+{
+    switch (status) {
+    case STORE_UNAVAILABLE:
+        respond_unavailable(resp, req);
+        break;
+    case STORE_NOT_FOUND:
+        respond_problem(resp, req, 404, "not-found", "Not found", "There is no such report");
+        break;
+    case STORE_OK:
+    case STORE_FAILED:
+        respond_problem(resp, req, 500, "internal", "Internal error",
+                        "The request could not be completed; quote request_id %s",
+                        req->request_id);
+        break;
+    }
+}

@@ -1,0 +1,120 @@
+/*
+ * Responses: JSON bodies, RFC 9457 problem details, and the headers every
+ * answer carries (request id, no caching of report data).
+ */
+#include "http/respond.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+respond_json(struct response *resp, unsigned status, json_t *body)
+{
+    json_decref(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->content_type = "application/json";
+}
+
+static json_t *
+problem_body(const struct request *req, unsigned status, const char *slug, const char *title,
+             const char *detail)
+{
+    char type[96];
+
+    snprintf(type, sizeof(type), "/problems/%s", slug);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title, "status",
+                     (int)status, "detail", detail, "request_id", req->request_id);
+}
+
+void
+respond_problem(struct response *resp, const struct request *req, unsigned status,
+                const char *slug, const char *title, const char *detail_fmt, ...)
+{
+    char    detail[256];
+    va_list ap;
+
+    va_start(ap, detail_fmt);
+    vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+    va_end(ap);
+    json_decref(resp->body);
+    resp->status = status;
+    resp->body = problem_body(req, status, slug, title, detail);
+    resp->content_type = "application/problem+json";
+}
+
+void
+respond_violations(struct response *resp, const struct request *req,
+                   const struct violations *errs)
+{
+    json_t *items = json_array();
+
+    for (size_t i = 0; i < errs->count; i++) {
+        const struct violation *v = &errs->items[i];
+
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "pointer", v->pointer, "code",
+                                               v->code, "detail", v->detail));
+    }
+    respond_problem(resp, req, 422, "invalid-report", "The report is not valid",
+                    "%zu problem%s found; each is listed under errors with its JSON Pointer",
+                    errs->count + errs->dropped, errs->count + errs->dropped == 1 ? "" : "s");
+    if (errs->dropped > 0)
+        json_object_set_new(resp->body, "errors_omitted", json_integer((json_int_t)errs->dropped));
+    json_object_set_new(resp->body, "errors", items);
+}
+
+void
+respond_unavailable(struct response *resp, const struct request *req)
+{
+    respond_problem(resp, req, 503, "unavailable", "The database is unavailable",
+                    "The report store cannot be reached right now; retry shortly");
+    resp->retry_after_s = 1;
+}
+
+static int
+add_header(struct MHD_Response *response, const char *name, const char *value)
+{
+    return MHD_add_response_header(response, name, value) == MHD_YES ? 0 : -1;
+}
+
+int
+respond_send(const struct request *req, struct response *resp)
+{
+    struct MHD_Response *response;
+    char                *text = NULL;
+    size_t               len = 0;
+    char                 retry[16];
+    enum MHD_Result      rc;
+
+    if (resp->body != NULL) {
+        text = json_dumps(resp->body, JSON_COMPACT);
+        if (text == NULL)
+            return MHD_NO;
+        len = strlen(text);
+    }
+    response = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (response == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    add_header(response, "X-Request-Id", req->request_id);
+    add_header(response, "Cache-Control", "no-store");
+    if (resp->body != NULL)
+        add_header(response, "Content-Type", resp->content_type);
+    if (resp->location[0] != '\0')
+        add_header(response, "Location", resp->location);
+    if (resp->allow != NULL)
+        add_header(response, "Allow", resp->allow);
+    if (resp->retry_after_s > 0) {
+        snprintf(retry, sizeof(retry), "%u", resp->retry_after_s);
+        add_header(response, "Retry-After", retry);
+    }
+    rc = MHD_queue_response(req->connection, resp->status, response);
+    MHD_destroy_response(response);
+    json_decref(resp->body);
+    resp->body = NULL;
+    return rc;
+}

@@ -1,0 +1,281 @@
+/*
+ * The connection pool. Opening is non-blocking with our own deadline:
+ * libpq's connect_timeout has a two-second floor, and a request must learn
+ * within a second that the database is gone.
+ */
+#include "store/db.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+struct db_conn {
+    PGconn    *pg;
+    struct db *db;
+    bool       in_use;
+    /* Lent with a connection opened for an earlier request, and nothing run
+     * on it yet: if it died while idle, reopening and retrying is safe. */
+    bool       reused;
+};
+
+struct db {
+    const char      *conninfo;
+    unsigned         connect_timeout_ms;
+    unsigned         statement_timeout_ms;
+    unsigned         size;
+    pthread_mutex_t  lock;
+    pthread_cond_t   freed;
+    struct db_conn  *slots;
+};
+
+struct db *
+db_create(const char *conninfo, unsigned size, unsigned connect_timeout_ms,
+          unsigned statement_timeout_ms)
+{
+    struct db *db = calloc(1, sizeof(*db));
+
+    if (db == NULL)
+        return NULL;
+    db->slots = calloc(size, sizeof(db->slots[0]));
+    if (db->slots == NULL) {
+        free(db);
+        return NULL;
+    }
+    for (unsigned i = 0; i < size; i++)
+        db->slots[i].db = db;
+    db->conninfo = conninfo;
+    db->size = size;
+    db->connect_timeout_ms = connect_timeout_ms;
+    db->statement_timeout_ms = statement_timeout_ms;
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->freed, NULL);
+    return db;
+}
+
+void
+db_destroy(struct db *db)
+{
+    if (db == NULL)
+        return;
+    for (unsigned i = 0; i < db->size; i++)
+        PQfinish(db->slots[i].pg);
+    pthread_cond_destroy(&db->freed);
+    pthread_mutex_destroy(&db->lock);
+    free(db->slots);
+    free(db);
+}
+
+static long
+ms_until(const struct timespec *deadline)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Drives PQconnectPoll until connected, failed, or past the deadline. */
+static PGconn *
+connect_by(const char *conninfo, unsigned timeout_ms)
+{
+    struct timespec         deadline;
+    PGconn                 *pg = PQconnectStart(conninfo);
+    PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+
+    if (pg == NULL)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    while (PQstatus(pg) != CONNECTION_BAD && state != PGRES_POLLING_OK
+           && state != PGRES_POLLING_FAILED) {
+        struct pollfd pfd = {.fd = PQsocket(pg),
+                             .events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+        long          left = ms_until(&deadline);
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            break;
+        state = PQconnectPoll(pg);
+    }
+    if (state != PGRES_POLLING_OK) {
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+/* Session settings and every named statement, once per connection. */
+static int
+prepare_all(struct db *db, PGconn *pg)
+{
+    char      set_timeout[64];
+    PGresult *res;
+    bool      ok;
+
+    snprintf(set_timeout, sizeof(set_timeout), "SET statement_timeout = %u",
+             db->statement_timeout_ms);
+    res = PQexec(pg, set_timeout);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    for (int i = 0; ok && i < STMT_COUNT; i++) {
+        res = PQprepare(pg, statements[i].name, statements[i].sql, statements[i].param_count,
+                        NULL);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            log_error("db: cannot prepare %s: %s", statements[i].name,
+                      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+        PQclear(res);
+    }
+    return ok ? 0 : -1;
+}
+
+static struct db_conn *
+take_slot(struct db *db)
+{
+    struct timespec deadline;
+    struct db_conn *slot = NULL;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 1;
+    pthread_mutex_lock(&db->lock);
+    while (slot == NULL) {
+        for (unsigned i = 0; i < db->size && slot == NULL; i++)
+            if (!db->slots[i].in_use)
+                slot = &db->slots[i];
+        if (slot == NULL && pthread_cond_timedwait(&db->freed, &db->lock, &deadline) != 0)
+            break;
+    }
+    if (slot != NULL)
+        slot->in_use = true;
+    pthread_mutex_unlock(&db->lock);
+    return slot;
+}
+
+/* (Re)opens the slot's connection. Returns 0, or -1 with slot->pg NULL. */
+static int
+slot_open(struct db *db, struct db_conn *slot)
+{
+    PQfinish(slot->pg);
+    slot->pg = connect_by(db->conninfo, db->connect_timeout_ms);
+    if (slot->pg != NULL && prepare_all(db, slot->pg) != 0) {
+        PQfinish(slot->pg);
+        slot->pg = NULL;
+    }
+    return slot->pg != NULL ? 0 : -1;
+}
+
+struct db_conn *
+db_acquire(struct db *db)
+{
+    struct db_conn *slot = take_slot(db);
+
+    if (slot == NULL)
+        return NULL;
+    slot->reused = slot->pg != NULL && PQstatus(slot->pg) == CONNECTION_OK;
+    if (!slot->reused && slot_open(db, slot) != 0) {
+        db_release(db, slot);
+        return NULL;
+    }
+    return slot;
+}
+
+void
+db_release(struct db *db, struct db_conn *conn)
+{
+    if (conn == NULL)
+        return;
+    /* A connection left inside a transaction (a bug, or an error path that
+     * could not roll back) must not leak into the next request. */
+    if (conn->pg != NULL && PQtransactionStatus(conn->pg) != PQTRANS_IDLE) {
+        PQfinish(conn->pg);
+        conn->pg = NULL;
+    }
+    pthread_mutex_lock(&db->lock);
+    conn->in_use = false;
+    pthread_cond_signal(&db->freed);
+    pthread_mutex_unlock(&db->lock);
+}
+
+/* SQLSTATE classes that mean "the database is not there right now":
+ * 08 connection exception, 57P0x shutdown / cannot connect, 53 resources. */
+static bool
+is_unavailable(PGconn *pg, const PGresult *res)
+{
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    if (PQstatus(pg) != CONNECTION_OK || state == NULL)
+        return true;
+    return strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0
+        || strncmp(state, "53", 2) == 0;
+}
+
+PGresult *
+db_run(struct db_conn *conn, enum statement id, const char *const *params,
+       enum store_status *status)
+{
+    PGresult      *res = PQexecPrepared(conn->pg, statements[id].name, statements[id].param_count,
+                                        params, NULL, NULL, 0);
+    ExecStatusType result = PQresultStatus(res);
+
+    /* An idle connection the server closed (a restart) fails on first use;
+     * nothing ran on it in this request, so one fresh attempt is safe. */
+    if (result == PGRES_FATAL_ERROR && conn->reused && PQstatus(conn->pg) == CONNECTION_BAD) {
+        PQclear(res);
+        res = NULL;
+        if (slot_open(conn->db, conn) == 0)
+            res = PQexecPrepared(conn->pg, statements[id].name, statements[id].param_count,
+                                 params, NULL, NULL, 0);
+        result = PQresultStatus(res);
+    }
+    conn->reused = false;
+
+    if (result == PGRES_TUPLES_OK || result == PGRES_COMMAND_OK) {
+        *status = STORE_OK;
+        return res;
+    }
+    *status = conn->pg == NULL || is_unavailable(conn->pg, res) ? STORE_UNAVAILABLE
+                                                                : STORE_FAILED;
+    /* SQLSTATE and the statement name only: the message may quote values. */
+    log_error("db: %s failed sqlstate=%s", statements[id].name,
+              res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL
+                  ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "-");
+    PQclear(res);
+    return NULL;
+}
+
+static enum store_status
+run_command(struct db_conn *conn, enum statement id)
+{
+    enum store_status status;
+
+    PQclear(db_run(conn, id, NULL, &status));
+    return status;
+}
+
+enum store_status
+db_begin(struct db_conn *conn)
+{
+    return run_command(conn, STMT_BEGIN);
+}
+
+enum store_status
+db_commit(struct db_conn *conn)
+{
+    return run_command(conn, STMT_COMMIT);
+}
+
+void
+db_rollback(struct db_conn *conn)
+{
+    if (conn->pg != NULL && PQstatus(conn->pg) == CONNECTION_OK)
+        run_command(conn, STMT_ROLLBACK);
+}
