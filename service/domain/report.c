@@ -234,7 +234,7 @@ read_phones(json_t *value, const char *pointer, struct parse *ctx)
     long           count = list_length(value, pointer, ctx->errs);
 
     if (count <= 0)
-        return (int)count;
+        return 0;       /* empty, or already reported */
     report->phones = calloc((size_t)count, sizeof(report->phones[0]));
     if (report->phones == NULL)
         return -1;
@@ -268,7 +268,7 @@ read_urls(json_t *value, const char *pointer, struct parse *ctx)
     long           count = list_length(value, pointer, ctx->errs);
 
     if (count <= 0)
-        return (int)count;
+        return 0;       /* empty, or already reported */
     report->urls = calloc((size_t)count, sizeof(report->urls[0]));
     if (report->urls == NULL)
         return -1;
@@ -300,15 +300,19 @@ read_named(json_t *value, const char *pointer, const struct named *named, struct
     long                 count = list_length(value, pointer, ctx->errs);
 
     if (count <= 0)
-        return (int)count;
+        return 0;       /* empty, or already reported */
     list = calloc((size_t)count, sizeof(list[0]));
     if (list == NULL)
         return -1;
     memcpy((char *)ctx->report + named->list_offset, &list, sizeof(list));
     for (size_t i = 0; i < (size_t)count; i++) {
         violations_pointer_index(item, sizeof(item), pointer, i);
-        if (parse_object(json_array_get(value, i), item, named->members, 2, &list[*count_out],
-                         ctx) == 0)
+        int rc = parse_object(json_array_get(value, i), item, named->members, 2,
+                              &list[*count_out], ctx);
+
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
             (*count_out)++;
     }
     return 0;
@@ -346,7 +350,8 @@ read_member(const struct member *m, json_t *value, const char *pointer, void *ta
     case MEMBER_NAMED:
         return read_named(value, pointer, m->named, ctx);
     case MEMBER_VICTIM:
-        return parse_object(value, pointer, victim_members, COUNT(victim_members), target, ctx);
+        return parse_object(value, pointer, victim_members, COUNT(victim_members), target, ctx) < 0
+                   ? -1 : 0;
     }
     return 0;
 }
