@@ -17,7 +17,9 @@ body_init(struct body *body, size_t max)
 int
 body_append(struct body *body, const char *data, size_t len)
 {
-    if (body->too_large || len > body->max - body->len) {
+    if (body->too_large || body->out_of_memory)
+        return -1;
+    if (len > body->max - body->len) {
         body->too_large = true;
         return -1;
     }
@@ -31,8 +33,10 @@ body_append(struct body *body, const char *data, size_t len)
         if (cap > body->max + 1)
             cap = body->max + 1;
         grown = realloc(body->data, cap);
-        if (grown == NULL)
+        if (grown == NULL) {
+            body->out_of_memory = true;
             return -1;
+        }
         body->data = grown;
         body->cap = cap;
     }
@@ -82,8 +86,9 @@ json_t *
 body_parse_json(const char *data, size_t len, json_error_t *error)
 {
     /* Duplicate keys are refused: "last one wins" lets two readers of the
-     * same body see different reports. */
-    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, error);
+     * same body see different reports. Any top-level value is decoded so
+     * that a string or an array is a validation error with a pointer. */
+    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, error);
 
     if (doc == NULL)
         return NULL;

@@ -18,12 +18,13 @@ struct body {
     size_t cap;
     size_t max;
     bool   too_large;
+    bool   out_of_memory;
 };
 
 void body_init(struct body *body, size_t max);
 
 /* Appends a chunk. Past body->max it keeps nothing more, sets too_large
- * and returns -1; also -1 when out of memory. */
+ * and returns -1; when out of memory sets out_of_memory and returns -1. */
 int body_append(struct body *body, const char *data, size_t len);
 
 void body_free(struct body *body);

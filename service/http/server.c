@@ -212,21 +212,24 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
         return MHD_YES;
     }
     if (ex->queued) {
-        /* Already answered (body over the cap): drop what still arrives. */
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (body_append(&ex->body, upload_data, *upload_data_size) != 0) {
-            respond_problem(&ex->resp, &ex->req, 413, "body-too-large", "Body too large",
-                            "The body may be at most %zu bytes", server->body_max);
-            *upload_data_size = 0;
-            return exchange_queue(ex);
-        }
+        /* Past the cap the rest is read and dropped, never kept: libmicrohttpd
+         * cannot queue a response in the middle of a body. */
+        body_append(&ex->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
-    exchange_dispatch(ex);
+    if (ex->body.too_large) {
+        respond_problem(&ex->resp, &ex->req, 413, "body-too-large", "Body too large",
+                        "The body may be at most %zu bytes", server->body_max);
+        return exchange_queue(ex);
+    }
+    /* Out of memory: the preset 500 goes out as it is. */
+    if (!ex->body.out_of_memory)
+        exchange_dispatch(ex);
     return exchange_queue(ex);
 }
 
