@@ -7,6 +7,9 @@ CC  ?= cc
 CXX ?= c++
 
 SAN ?= 0
+# V=1 prints every command line.
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
 ifeq ($(SAN),1)
 BUILD    ?= build/asan
 OPTFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -28,7 +31,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lphonenumber -lpthread -lstdc++
 LIB_C   := $(sort $(shell find service -name '*.c' ! -path service/main.c))
 LIB_CXX := $(sort $(shell find service -name '*.cc'))
 LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
-TEST_C  := $(sort $(wildcard tests/*.c tests/unit/*.c tests/http/*.c))
+TEST_C  := $(sort $(wildcard tests/*.c tests/unit/*.c tests/store/*.c tests/http/*.c))
 TEST_OBJ := $(TEST_C:%.c=$(BUILD)/%.o)
 
 BIN   := $(BUILD)/fraud-intake
@@ -39,24 +42,29 @@ all: build
 build: $(BIN)
 
 $(BIN): $(BUILD)/service/main.o $(BUILD)/libfraud.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libfraud.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(CHECK): $(TEST_OBJ) $(BUILD)/libfraud.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check libcurl) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check libcurl) $(LDLIBS)
 
-$(BUILD)/tests/%.o: CFLAGS += $(shell pkg-config --cflags check libcurl)
+$(BUILD)/tests/%.o: CFLAGS += -Itests $(shell pkg-config --cflags check libcurl)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+	@echo "  CXX     $<"
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 deps:
 	@scripts/install-deps.sh
@@ -65,7 +73,8 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/run.sh $(BIN)
 
-migrate: build
+migrate: deps
+	@$(MAKE) --no-print-directory build
 	@scripts/run.sh $(BIN) migrate
 
 test-build:
