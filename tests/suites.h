@@ -12,7 +12,9 @@ Suite *phone_suite(void);
 Suite *money_suite(void);
 Suite *timestamp_suite(void);
 Suite *report_suite(void);
-Suite *problem_suite(void);
+Suite *violations_suite(void);
+Suite *vocab_suite(void);
+Suite *body_suite(void);
 
 /* Store suites: a real PostgreSQL at FRAUD_TEST_DATABASE_URL. */
 Suite *migrate_suite(void);

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,21 +62,36 @@ compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool
+wanted_entry(const char *name, const char *suffix)
+{
+    size_t name_len = strlen(name);
+
+    if (name[0] == '.')
+        return false;
+    if (suffix == NULL)
+        return true;
+    return name_len >= strlen(suffix)
+           && strcmp(name + name_len - strlen(suffix), suffix) == 0;
+}
+
 char **
-testutil_list_data(const char *rel, size_t *count)
+testutil_list_data(const char *rel, const char *suffix, size_t *count)
 {
     char          *path = testutil_data_path(rel);
     DIR           *dir = opendir(path);
     struct dirent *entry;
-    char         **names = NULL;
+    char         **names;
     size_t         n = 0;
 
     ck_assert_msg(dir != NULL, "cannot open test data folder %s", path);
     free(path);
+    names = calloc(1, sizeof(*names));
+    ck_assert(names != NULL);
     while ((entry = readdir(dir)) != NULL) {
         char **grown;
 
-        if (entry->d_name[0] == '.')
+        if (!wanted_entry(entry->d_name, suffix))
             continue;
         grown = realloc(names, (n + 2) * sizeof(*names));
         ck_assert(grown != NULL);
@@ -86,13 +102,32 @@ testutil_list_data(const char *rel, size_t *count)
         names[n] = NULL;
     }
     closedir(dir);
-    if (names == NULL) {
-        names = calloc(1, sizeof(*names));
-        ck_assert(names != NULL);
-    }
     qsort(names, n, sizeof(*names), compare_names);
     *count = n;
     return names;
+}
+
+size_t
+testutil_count_data(const char *rel, const char *suffix)
+{
+    const char    *dir_env = getenv("FRAUD_TEST_DATA");
+    char          *path;
+    DIR           *dir;
+    struct dirent *entry;
+    size_t         n = 0;
+
+    if (asprintf(&path, "%s/%s", dir_env != NULL && *dir_env != '\0' ? dir_env : "tests/data",
+                 rel) < 0)
+        return 0;
+    dir = opendir(path);
+    free(path);
+    if (dir == NULL)
+        return 0;
+    while ((entry = readdir(dir)) != NULL)
+        if (wanted_entry(entry->d_name, suffix))
+            n++;
+    closedir(dir);
+    return n;
 }
 
 void
