@@ -18,6 +18,7 @@ packages=(
     curl                # scripts/test.sh waits for /healthz with it
     postgresql-15       # initdb/postgres for the private dev and test clusters
     postgresql-client-15
+    acl                 # setfacl: lets the PostgreSQL user through a 0700 home
 )
 
 missing=()

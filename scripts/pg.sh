@@ -80,6 +80,28 @@ pg_free_port() {
     return 1
 }
 
+# _pg_grant_search DIR: as root, lets the cluster owner pass through (not
+# list) every parent of DIR it cannot enter, with a POSIX ACL entry, so a
+# checkout under a 0700 home such as /root can hold ./var/pg. Nothing else
+# about those folders changes; each grant is announced.
+_pg_grant_search() {
+    local path=$1 parent ancestors=()
+    [[ $EUID -eq 0 ]] || return 0
+    command -v setfacl >/dev/null 2>&1 || return 0
+    parent=$(dirname -- "$path")
+    while [[ $parent != / ]]; do
+        ancestors=("$parent" "${ancestors[@]}")
+        parent=$(dirname -- "$parent")
+    done
+    # From the top down: a folder is only enterable once its parents are.
+    for parent in "${ancestors[@]}"; do
+        if ! _pg_as_owner test -x "$parent"; then
+            echo "pg.sh: letting $PG_OS_USER pass through $parent (setfacl -m u:$PG_OS_USER:x)" >&2
+            setfacl -m "u:$PG_OS_USER:x" -- "$parent"
+        fi
+    done
+}
+
 # pg_init DIR [dev|test]: creates the cluster in DIR (must not hold one yet).
 # "test" trades durability for speed: fsync, synchronous_commit and
 # full_page_writes off, fine for a cluster thrown away after the run.
@@ -103,6 +125,7 @@ pg_init() {
         chown "$PG_OS_USER:" -- "$dir"
     fi
     # Every parent must be searchable by the owner (a 0700 /root/... is not).
+    _pg_grant_search "$dir"
     if ! _pg_as_owner test -w "$dir" -a -x "$dir"; then
         echo "pg.sh: $PG_OS_USER cannot enter $dir; pick a directory under a world-searchable path (e.g. TMPDIR=/tmp)" >&2
         return 1
