@@ -38,6 +38,7 @@ static const char *const kind_names[VOCAB_KIND_COUNT] = {
     [VOCAB_GENDER] = "genders",
     [VOCAB_CURRENCY] = "currencies",
     [VOCAB_REGION] = "regions",
+    [VOCAB_CASE_STATUS] = "case_statuses",
 };
 
 struct vocab *

@@ -21,6 +21,7 @@ enum vocab_kind {
     VOCAB_GENDER,
     VOCAB_CURRENCY,
     VOCAB_REGION,
+    VOCAB_CASE_STATUS,
     VOCAB_KIND_COUNT
 };
 

@@ -42,34 +42,9 @@
     "    qualifier text))"                                                                    \
     " SELECT id FROM r"
 
-/* The stored report as the API returns it. Victim name and contact are
- * not selected: no caller may see them in this version. */
-#define REPORT_GET_SQL                                                                        \
-    "SELECT json_build_object("                                                               \
-    "  'id', r.id, 'source', r.source, 'scam_type', r.scam_type, 'stage', r.stage,"          \
-    "  'channel', r.channel, 'impersonated', r.impersonated, 'info_leak', r.info_leak,"      \
-    "  'occurred_at', rfc3339(r.occurred_at), 'reported_at', rfc3339(r.reported_at),"        \
-    "  'region', r.region, 'locality', r.locality,"                                          \
-    "  'loss', CASE WHEN r.loss_minor IS NOT NULL THEN"                                       \
-    "    json_build_object('amount', r.loss_minor, 'currency', r.loss_currency) END,"         \
-    "  'phones', COALESCE((SELECT json_agg(json_build_object('raw', p.raw, 'e164', p.e164,"  \
-    "      'leading_plus', p.leading_plus, 'international', p.international,"                 \
-    "      'valid', p.valid, 'type', p.number_type, 'region', p.number_region)"              \
-    "      ORDER BY p.position) FROM report_phones p WHERE p.report_id = r.id), '[]'),"     \
-    "  'apps', COALESCE((SELECT json_agg(json_build_object('name', a.name, 'role', a.role)"  \
-    "      ORDER BY a.position) FROM report_apps a WHERE a.report_id = r.id), '[]'),"       \
-    "  'accounts', COALESCE((SELECT json_agg(json_build_object('value', a.value,"            \
-    "      'kind', a.kind) ORDER BY a.position)"                                              \
-    "      FROM report_accounts a WHERE a.report_id = r.id), '[]'),"                         \
-    "  'urls', COALESCE((SELECT json_agg(u.url ORDER BY u.position)"                          \
-    "      FROM report_urls u WHERE u.report_id = r.id), '[]'),"                             \
-    "  'chat_ids', COALESCE((SELECT json_agg(json_build_object('value', c.value,"            \
-    "      'app', c.app) ORDER BY c.position)"                                                \
-    "      FROM report_chat_ids c WHERE c.report_id = r.id), '[]'),"                         \
-    "  'victim', json_build_object('age_band', r.victim_age_band,"                           \
-    "      'gender', r.victim_gender),"                                                       \
-    "  'narrative', r.narrative, 'case_number', r.case_number, 'station', r.station)"        \
-    " FROM reports r WHERE r.id = $1::uuid"
+/* The representation lives in one SQL function (migrations 0005) so that
+ * every route returning reports returns the same shape. */
+#define REPORT_GET_SQL "SELECT report_json(r) FROM reports r WHERE r.id = $1::uuid"
 
 #define VOCAB_CODES_SQL                                                                       \
     "SELECT kind, code, position FROM vocabulary_codes"                                       \

@@ -18,7 +18,7 @@
 /* The names the API and the vocabulary_codes view use (API.md). */
 static const char *const api_kind_names[] = {
     "sources", "scam_types", "stages", "channels", "app_roles", "impersonated_parties",
-    "info_leaks", "account_kinds", "age_bands", "genders", "currencies", "regions",
+    "info_leaks", "account_kinds", "age_bands", "genders", "currencies", "regions", "case_statuses",
 };
 
 /* The stages in script order, added out of order. */
