@@ -70,15 +70,15 @@ deps:
 	@scripts/install-deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory -j$(shell nproc) build
 	@scripts/run.sh $(BIN)
 
 migrate: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory -j$(shell nproc) build
 	@scripts/run.sh $(BIN) migrate
 
 test-build:
-	@$(MAKE) --no-print-directory SAN=1 build/asan/fraud-intake build/asan/check_all
+	@$(MAKE) --no-print-directory -j$(shell nproc) SAN=1 build/asan/fraud-intake build/asan/check_all
 
 test: deps
 	@$(MAKE) --no-print-directory test-build

@@ -12,12 +12,7 @@
 #include <string.h>
 
 #include "../suites.h"
-
-/* A pointer and code the caller expects to see, in any order. */
-struct expected_violation {
-    const char *pointer;
-    const char *code;
-};
+#include "expect_violations.h"
 
 static struct vocab *
 currencies_new(void)
@@ -52,37 +47,12 @@ parse_loss(const char *loss_text, const char *base, struct money *out,
     return rc;
 }
 
-/* Whether errs holds exactly `want`, in any order, nothing dropped. */
-static bool
-violations_match(const struct violations *errs, const struct expected_violation *want,
-                 size_t want_count)
-{
-    bool used[VIOLATIONS_MAX] = {false};
-
-    if (errs->dropped != 0 || errs->count != want_count)
-        return false;
-    for (size_t w = 0; w < want_count; w++) {
-        bool found = false;
-
-        for (size_t i = 0; i < errs->count && !found; i++) {
-            if (!used[i] && strcmp(errs->items[i].pointer, want[w].pointer) == 0
-                && strcmp(errs->items[i].code, want[w].code) == 0) {
-                used[i] = true;
-                found = true;
-            }
-        }
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
 /* Asserts that errs holds exactly `want`; lists what it got otherwise. */
 static void
 assert_violations(const struct violations *errs, const struct expected_violation *want,
                   size_t want_count)
 {
-    if (violations_match(errs, want, want_count))
+    if (expect_violations_match(errs, want, want_count))
         return;
     for (size_t i = 0; i < errs->count; i++)
         fprintf(stderr, "  got (\"%s\", %s): %s\n", errs->items[i].pointer,

@@ -17,6 +17,7 @@
 #include "http/body.h"
 
 #include "../suites.h"
+#include "expect_violations.h"
 #include "../testutil.h"
 
 /* Fewer cases than these means a folder was emptied or moved. */
@@ -25,12 +26,6 @@
 
 /* A fixed server clock for the direct tests: 2024-11-25T18:40:00Z. */
 #define NOW_S 1732560000
-
-/* One (pointer, code) pair a caller expects, in any order. */
-struct expected_violation {
-    const char *pointer;
-    const char *code;
-};
 
 /* ---- the code lists ---------------------------------------------------- */
 
@@ -77,31 +72,6 @@ fixture_vocab(void)
 }
 
 /* ---- comparing violations ---------------------------------------------- */
-
-/* Whether errs holds exactly `want` (same count, any order). */
-static bool
-violations_match(const struct violations *errs, const struct expected_violation *want,
-                 size_t want_count)
-{
-    bool used[VIOLATIONS_MAX] = {false};
-
-    if (errs->dropped != 0 || errs->count != want_count)
-        return false;
-    for (size_t w = 0; w < want_count; w++) {
-        bool found = false;
-
-        for (size_t i = 0; i < errs->count && !found; i++) {
-            if (!used[i] && strcmp(errs->items[i].pointer, want[w].pointer) == 0
-                && strcmp(errs->items[i].code, want[w].code) == 0) {
-                used[i] = true;
-                found = true;
-            }
-        }
-        if (!found)
-            return false;
-    }
-    return true;
-}
 
 /* Writes "(pointer, code) ..." of errs into out. */
 static void
@@ -180,7 +150,7 @@ assert_refused_with(const char *text, const struct expected_violation *want, siz
     struct report     report;
     struct violations errs;
     int               rc = parse_text(text, &report, &errs);
-    bool              match = violations_match(&errs, want, want_count);
+    bool              match = expect_violations_match(&errs, want, want_count);
     char              got_text[1024], want_text[1024];
 
     report_release(&report);
@@ -338,7 +308,7 @@ invalid_case_matches(const char *name, const struct vocab *vocab, int64_t now_s,
     rc = report_parse(doc, vocab, now_s, &report, &errs);
     report_release(&report);
     json_decref(doc);
-    match = violations_match(&errs, want, want_count);
+    match = expect_violations_match(&errs, want, want_count);
     if (rc == -1 && match)
         return true;
     describe_violations(&errs, got_text, sizeof(got_text));
@@ -619,7 +589,7 @@ assert_occurred_at(const char *when, const char *code)
     rc = parse_text(text, &report, &errs);
     ok = code == NULL ? rc == 0 && errs.count == 0 && report.occurred_at != NULL
                         && strcmp(report.occurred_at, when) == 0
-                      : rc == -1 && violations_match(&errs, &want, 1);
+                      : rc == -1 && expect_violations_match(&errs, &want, 1);
     report_release(&report);
     ck_assert_msg(ok, "occurred_at \"%s\" (now %d): got %zu violations (first %s), want %s",
                   when, NOW_S, errs.count, errs.count ? errs.items[0].code : "none",
