@@ -13,6 +13,10 @@ Q := $(if $(filter 1,$(V)),,@)
 ifeq ($(SAN),1)
 BUILD    ?= build/asan
 OPTFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(SAN),fuzz)
+BUILD    ?= build/fuzz
+OPTFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link \
+            -fno-sanitize-recover=all
 else
 BUILD    ?= build/release
 OPTFLAGS  = -O2 -g
@@ -37,7 +41,7 @@ TEST_OBJ := $(TEST_C:%.c=$(BUILD)/%.o)
 BIN   := $(BUILD)/fraud-intake
 CHECK := $(BUILD)/check_all
 
-.PHONY: all build run test test-build migrate deps clean
+.PHONY: all build run test test-build migrate deps clean fuzz
 all: build
 build: $(BIN)
 
@@ -53,6 +57,12 @@ $(BUILD)/libfraud.a: $(LIB_OBJ)
 $(CHECK): $(TEST_OBJ) $(BUILD)/libfraud.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check libcurl) $(LDLIBS)
+
+# libFuzzer harnesses (make fuzz): the library built with clang and the
+# fuzzer's coverage instrumentation, one binary per harness.
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/vocab_fixture.o $(BUILD)/libfraud.a
+	@echo "  LD      $@"
+	$(Q)$(CXX) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%.o: CFLAGS += -Itests $(shell pkg-config --cflags check libcurl)
 
@@ -83,6 +93,16 @@ test-build:
 test: deps
 	@$(MAKE) --no-print-directory test-build
 	@scripts/test.sh build/asan
+
+.SECONDARY:
+
+# make fuzz FUZZ_SECONDS=60 runs each harness that long.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory -j$(shell nproc) SAN=fuzz CC=clang CXX=clang++ \
+		build/fuzz/fuzz_report build/fuzz/fuzz_phone
+	@scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build

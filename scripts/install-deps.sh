@@ -21,6 +21,11 @@ packages=(
     acl                 # setfacl: lets the PostgreSQL user through a 0700 home
 )
 
+# `install-deps.sh fuzz` adds what make fuzz needs: clang and its libFuzzer.
+if [[ ${1:-} == fuzz ]]; then
+    packages+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     # "ii" = wanted and installed; anything else (absent, half-configured,

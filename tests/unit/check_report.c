@@ -18,6 +18,7 @@
 
 #include "../suites.h"
 #include "expect_violations.h"
+#include "../vocab_fixture.h"
 #include "../testutil.h"
 
 /* Fewer cases than these means a folder was emptied or moved. */
@@ -29,45 +30,16 @@
 
 /* ---- the code lists ---------------------------------------------------- */
 
-/* Returns a frozen snapshot of tests/data/vocabulary.tsv
- * (kind<TAB>code<TAB>position, '#' comments); caller unrefs. */
+/* Returns a frozen snapshot of tests/data/vocabulary.tsv; caller unrefs. */
 static struct vocab *
 fixture_vocab(void)
 {
-    char         *text = testutil_read_data("vocabulary.tsv", NULL);
-    char         *cursor = text;
-    char         *line_text;
-    int           line = 0;
-    struct vocab *vocab = vocab_new();
+    char          why[256];
+    char         *path = testutil_data_path("vocabulary.tsv");
+    struct vocab *vocab = vocab_fixture_load(path, why, sizeof(why));
 
-    ck_assert(vocab != NULL);
-    while ((line_text = strsep(&cursor, "\n")) != NULL) {
-        char *fields[3];
-        char *field_cursor = line_text;
-        char *end;
-        int   kind;
-        long  position;
-        int   n = 0;
-
-        line++;
-        if (line_text[0] == '#' || line_text[0] == '\0')
-            continue;
-        while (field_cursor != NULL && n < 3)
-            fields[n++] = strsep(&field_cursor, "\t");
-        ck_assert_msg(n == 3 && field_cursor == NULL,
-                      "vocabulary.tsv:%d: want kind<TAB>code<TAB>position", line);
-        kind = vocab_kind_from_name(fields[0]);
-        ck_assert_msg(kind >= 0, "vocabulary.tsv:%d: unknown kind \"%s\"", line, fields[0]);
-        position = strtol(fields[2], &end, 10);
-        ck_assert_msg(fields[2][0] != '\0' && *end == '\0',
-                      "vocabulary.tsv:%d: position \"%s\" is not an integer", line, fields[2]);
-        ck_assert_int_eq(vocab_add(vocab, (enum vocab_kind)kind, fields[1], (int)position), 0);
-    }
-    free(text);
-    vocab_freeze(vocab);
-    for (int kind = 0; kind < VOCAB_KIND_COUNT; kind++)
-        ck_assert_msg(vocab_count(vocab, (enum vocab_kind)kind) > 0,
-                      "vocabulary.tsv has no %s", vocab_kind_name((enum vocab_kind)kind));
+    free(path);
+    ck_assert_msg(vocab != NULL, "%s", why);
     return vocab;
 }
 
