@@ -57,7 +57,10 @@ config_load(struct config *cfg)
         || env_unsigned("THREADS", cores > 0 ? (unsigned)cores : 2, 1, 256, &cfg->threads) != 0
         || env_unsigned("DB_CONNECT_TIMEOUT_MS", 800, 50, 60000, &cfg->db_connect_timeout_ms) != 0
         || env_unsigned("STATEMENT_TIMEOUT_MS", 5000, 100, 600000, &cfg->statement_timeout_ms) != 0
-        || env_unsigned("BODY_MAX_KIB", 64, 1, 1024, &body_kib) != 0)
+        || env_unsigned("BODY_MAX_KIB", 64, 1, 1024, &body_kib) != 0
+        || env_unsigned("IDEMPOTENCY_PURGE_INTERVAL_S", 300, 1, 86400,
+                        &cfg->idempotency_purge_interval_s) != 0
+        || env_unsigned("IDEMPOTENCY_TTL_H", 24, 24, 8760, &cfg->idempotency_ttl_h) != 0)
         return -1;
     cfg->body_max = (size_t)body_kib * 1024;
     return 0;

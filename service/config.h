@@ -15,6 +15,10 @@ struct config {
     unsigned    db_connect_timeout_ms;
     unsigned    statement_timeout_ms;
     size_t      body_max;
+    /* Idempotency keys: how often expired ones are purged, and how long
+     * they are kept (at least 24 h). */
+    unsigned    idempotency_purge_interval_s;
+    unsigned    idempotency_ttl_h;
 };
 
 /* Fills *cfg from the environment. Returns 0, or -1 after printing which

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "handlers/routes.h"
 #include "http/server.h"
+#include "janitor.h"
 #include "log.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -49,12 +50,13 @@ serve(const struct config *cfg, int migrations)
         .connection_limit = 1000,
         .connection_memory = 128 * 1024,
     };
-    struct db     *db = db_create(cfg->database_url, cfg->threads, cfg->db_connect_timeout_ms,
-                                  cfg->statement_timeout_ms);
-    struct app     app;
-    struct server *server;
-    sigset_t       stop;
-    int            sig;
+    struct db      *db = db_create(cfg->database_url, cfg->threads, cfg->db_connect_timeout_ms,
+                                   cfg->statement_timeout_ms);
+    struct app      app;
+    struct server  *server;
+    struct janitor *janitor;
+    sigset_t        stop;
+    int             sig;
 
     block_stop_signals(&stop);
     if (db == NULL || app_init(&app, cfg, db, migrations) != 0) {
@@ -62,16 +64,20 @@ serve(const struct config *cfg, int migrations)
         return EXIT_FAILURE;
     }
     server = server_start(&http, routes, routes_count, &app);
-    if (server != NULL) {
+    janitor = server != NULL ? janitor_start(db, cfg->idempotency_purge_interval_s,
+                                             cfg->idempotency_ttl_h)
+                             : NULL;
+    if (janitor != NULL) {
         log_info("serving on http://%s:%u with %u threads", cfg->listen_addr, cfg->port,
                  cfg->threads);
         sigwait(&stop, &sig);
         log_info("stopping on signal %d", sig);
-        server_stop(server);
     }
+    janitor_stop(janitor);
+    server_stop(server);
     app_fini(&app);
     db_destroy(db);
-    return server != NULL ? EXIT_SUCCESS : EXIT_FAILURE;
+    return janitor != NULL ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int

@@ -13,6 +13,10 @@ static const suite_fn all_suites[] = {
     body_suite,
     migrate_suite,
     http_reports_suite, http_errors_suite, http_misc_suite,
+    http_import_suite,
+    http_idempotency_suite, http_batch_suite,
+    http_patch_suite,
+    report_filter_suite, list_plans_suite, http_list_suite,
 };
 
 int

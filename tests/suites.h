@@ -23,5 +23,17 @@ Suite *migrate_suite(void);
 Suite *http_reports_suite(void);
 Suite *http_errors_suite(void);
 Suite *http_misc_suite(void);
+/* Bulk import: POST /v1/reports:import. */
+Suite *http_import_suite(void);
+/* Idempotency-Key, and POST /v1/reports:batch. */
+Suite *http_idempotency_suite(void);
+Suite *http_batch_suite(void);
+/* Police updates: PATCH /v1/reports/{id}, ETags and history. */
+Suite *http_patch_suite(void);
+/* Listing reports (GET /v1/reports) and seen-before counts on intake: the
+ * query parameters, the plans of the list statements, the routes. */
+Suite *report_filter_suite(void);
+Suite *list_plans_suite(void);
+Suite *http_list_suite(void);
 
 #endif

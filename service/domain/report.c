@@ -5,6 +5,7 @@
  */
 #include "domain/report.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,4 +489,48 @@ report_unknown_codes(const struct violations *errs)
         if (strcmp(errs->items[i].code, "unknown_code") == 0)
             return true;
     return false;
+}
+
+int
+report_parse_member(const char *name, json_t *value, const char *pointer,
+                    const struct vocab *vocab, int64_t now_s, struct report *out,
+                    struct violations *errs)
+{
+    struct parse         ctx = {vocab, now_s, errs, out};
+    const struct member *m = find_member(report_members, COUNT(report_members), name);
+
+    if (m == NULL)
+        return -1;
+    if (is_absent(value))
+        return 0;
+    return read_member(m, value, pointer, out, &ctx);
+}
+
+const char *
+report_parse_code(json_t *value, const char *pointer, enum vocab_kind kind,
+                  const struct vocab *vocab, struct violations *errs)
+{
+    struct parse ctx = {vocab, 0, errs, NULL};
+
+    return read_code(value, pointer, kind, &ctx);
+}
+
+bool
+report_is_id(const char *text)
+{
+    static const size_t dash_at[] = {8, 13, 18, 23};
+    size_t              dashes = 0;
+
+    if (strlen(text) != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++) {
+        if (dashes < COUNT(dash_at) && i == dash_at[dashes]) {
+            if (text[i] != '-')
+                return false;
+            dashes++;
+        } else if (!isxdigit((unsigned char)text[i])) {
+            return false;
+        }
+    }
+    return true;
 }

@@ -79,4 +79,26 @@ void report_release(struct report *report);
  * more try against fresh lists. */
 bool report_unknown_codes(const struct violations *errs);
 
+/* Validates one member of a report, `name` as POST /v1/reports calls it,
+ * with the rules report_parse applies to it, into *out; problems are
+ * reported at `pointer`, so an update can read its "/add_phones" with the
+ * rules of "phones". Borrows value and vocab; the strings set in *out
+ * point into value, so out->doc must hold a reference to its document. A
+ * NULL or JSON null value is absent: nothing is read. Returns 0 (problems
+ * go to errs), or -1 when `name` is not a report member or out of memory.
+ * Release *out with report_release(). */
+int report_parse_member(const char *name, json_t *value, const char *pointer,
+                        const struct vocab *vocab, int64_t now_s, struct report *out,
+                        struct violations *errs);
+
+/* A code from list `kind` at `pointer`, checked as report_parse checks
+ * codes. Returns it (borrowed from value), or NULL after adding a
+ * violation to errs. */
+const char *report_parse_code(json_t *value, const char *pointer, enum vocab_kind kind,
+                              const struct vocab *vocab, struct violations *errs);
+
+/* Whether `text` is a report id: a UUID, 8-4-4-4-12 hexadecimal digits
+ * in either case. */
+bool report_is_id(const char *text);
+
 #endif

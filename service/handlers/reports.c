@@ -4,7 +4,7 @@
  */
 #include "handlers/reports.h"
 
-#include <ctype.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,19 +12,10 @@
 #include "app.h"
 #include "domain/report.h"
 #include "handlers/failure.h"
+#include "handlers/idempotency.h"
 #include "http/body.h"
 #include "http/respond.h"
 #include "store/reports_store.h"
-
-static void
-respond_malformed(struct response *resp, const struct request *req, const json_error_t *error)
-{
-    respond_problem(resp, req, 400, "malformed-json", "The body is not valid JSON", "%s",
-                    error->text);
-    json_object_set_new(resp->body, "line", json_integer(error->line));
-    json_object_set_new(resp->body, "column", json_integer(error->column));
-    json_object_set_new(resp->body, "position", json_integer(error->position));
-}
 
 /* Validates against the current code lists; when a code is unknown, once
  * more against freshly loaded lists, in case a code was just added. */
@@ -55,18 +46,22 @@ validate(struct app *app, json_t *doc, struct report *report, struct violations 
 void
 reports_create(struct request *req, struct response *resp)
 {
-    struct app       *app = req->app;
-    struct report     report = {0};
-    struct violations errs;
-    struct db_conn   *conn = NULL;
-    json_error_t      error;
-    json_t           *doc;
-    json_t           *stored = NULL;
-    enum store_status status;
+    struct app        *app = req->app;
+    struct report      report = {0};
+    struct violations  errs;
+    struct idempotency idem = {0};
+    struct db_conn    *conn = NULL;
+    json_error_t       error;
+    json_t            *doc = NULL;
+    json_t            *stored = NULL;
+    char               id[REPORTS_STORE_ID_SIZE];
+    enum store_status  status;
 
+    if (!idempotency_begin(req, resp, &idem))
+        goto out;
     doc = body_parse_json(req->body, req->body_len, &error);
     if (doc == NULL) {
-        respond_malformed(resp, req, &error);
+        respond_malformed_json(resp, req, &error);
         goto out;
     }
     if (validate(app, doc, &report, &errs) != 0) {
@@ -78,42 +73,35 @@ reports_create(struct request *req, struct response *resp)
         respond_unavailable(resp, req);
         goto out;
     }
-    status = reports_store_insert(conn, &report, &stored);
+    /* The report, its read-back and the Idempotency-Key's answer in one
+     * transaction: neither is ever durable without the other. */
+    status = db_begin(conn);
+    if (status == STORE_OK)
+        status = reports_store_add(conn, &report, id);
+    if (status == STORE_OK)
+        status = reports_store_get(conn, id, &stored);
+    /* Only the receipt says whether its numbers are known: GET does not. */
+    if (status == STORE_OK)
+        status = reports_store_seen_before(conn, id, stored);
+    if (status == STORE_OK) {
+        snprintf(resp->location, sizeof(resp->location), "/v1/reports/%s", id);
+        status = idempotency_commit(&idem, conn, 201, resp->location, stored);
+    }
     if (status != STORE_OK) {
+        db_rollback(conn);
+        resp->location[0] = '\0';
         failure_respond(resp, req, status);
         goto out;
     }
-    /* Acknowledged only now: COMMIT has returned, the client may not retry. */
-    snprintf(resp->location, sizeof(resp->location), "/v1/reports/%s",
-             json_string_value(json_object_get(stored, "id")));
+    /* Acknowledged only now: COMMIT has returned. */
     respond_json(resp, 201, stored);
     stored = NULL;
 out:
     db_release(app->db, conn);
+    idempotency_release(&idem);
     report_release(&report);
     json_decref(stored);
     json_decref(doc);
-}
-
-/* 8-4-4-4-12 hexadecimal digits, as PostgreSQL prints a uuid. */
-static bool
-is_uuid(const char *text)
-{
-    static const int group_end[] = {8, 13, 18, 23};
-    size_t           g = 0;
-
-    if (strlen(text) != 36)
-        return false;
-    for (size_t i = 0; i < 36; i++) {
-        if (g < 4 && i == (size_t)group_end[g]) {
-            if (text[i] != '-')
-                return false;
-            g++;
-        } else if (!isxdigit((unsigned char)text[i])) {
-            return false;
-        }
-    }
-    return true;
 }
 
 void
@@ -122,9 +110,10 @@ reports_get(struct request *req, struct response *resp)
     struct app       *app = req->app;
     struct db_conn   *conn = NULL;
     json_t           *stored = NULL;
+    json_int_t        version;
     enum store_status status;
 
-    if (!is_uuid(req->param)) {
+    if (!report_is_id(req->param)) {
         respond_problem(resp, req, 400, "invalid-id", "Invalid report id",
                         "A report id is a UUID such as 0b6f3e0e-1c2d-4e5f-8a9b-0c1d2e3f4a5b");
         goto out;
@@ -137,6 +126,15 @@ reports_get(struct request *req, struct response *resp)
     status = reports_store_get(conn, req->param, &stored);
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
+        goto out;
+    }
+    /* The version is the ETag: PATCH wants it back in If-Match. */
+    version = json_integer_value(json_object_get(stored, "version"));
+    respond_etag(resp, version);
+    if (respond_etag_matches(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_IF_NONE_MATCH),
+                             version, true)) {
+        respond_not_modified(resp);
         goto out;
     }
     respond_json(resp, 200, stored);

@@ -67,11 +67,73 @@ respond_violations(struct response *resp, const struct request *req,
 }
 
 void
+respond_malformed_json(struct response *resp, const struct request *req,
+                       const json_error_t *error)
+{
+    respond_problem(resp, req, 400, "malformed-json", "The body is not valid JSON", "%s",
+                    error->text);
+    json_object_set_new(resp->body, "line", json_integer(error->line));
+    json_object_set_new(resp->body, "column", json_integer(error->column));
+    json_object_set_new(resp->body, "position", json_integer(error->position));
+}
+
+void
 respond_unavailable(struct response *resp, const struct request *req)
 {
     respond_problem(resp, req, 503, "unavailable", "The database is unavailable",
                     "The report store cannot be reached right now; retry shortly");
     resp->retry_after_s = 1;
+}
+
+void
+respond_etag(struct response *resp, long long version)
+{
+    snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", version);
+}
+
+/* Skips white space and the commas between list members (RFC 9110 5.6.1). */
+static const char *
+skip_separators(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == ',')
+        s++;
+    return s;
+}
+
+bool
+respond_etag_matches(const char *field, long long version, bool weak)
+{
+    char        opaque[24];
+    size_t      opaque_len;
+    const char *s;
+
+    if (field == NULL)
+        return false;
+    s = skip_separators(field);
+    if (*s == '*')
+        return true;
+    opaque_len = (size_t)snprintf(opaque, sizeof(opaque), "\"%lld\"", version);
+    while (*s != '\0') {
+        bool        is_weak = strncmp(s, "W/", 2) == 0;
+        const char *tag = is_weak ? s + 2 : s;
+        const char *close;
+
+        if (*tag != '"' || (close = strchr(tag + 1, '"')) == NULL)
+            return false;   /* not an entity tag: the rest cannot be read */
+        if ((weak || !is_weak) && (size_t)(close + 1 - tag) == opaque_len
+            && strncmp(tag, opaque, opaque_len) == 0)
+            return true;
+        s = skip_separators(close + 1);
+    }
+    return false;
+}
+
+void
+respond_not_modified(struct response *resp)
+{
+    json_decref(resp->body);
+    resp->body = NULL;
+    resp->status = 304;
 }
 
 static int
@@ -108,6 +170,12 @@ respond_send(const struct request *req, struct response *resp)
         add_header(response, "Location", resp->location);
     if (resp->allow != NULL)
         add_header(response, "Allow", resp->allow);
+    if (resp->link != NULL)
+        add_header(response, "Link", resp->link);
+    if (resp->etag[0] != '\0')
+        add_header(response, "ETag", resp->etag);
+    if (resp->replayed)
+        add_header(response, "Idempotent-Replayed", "true");
     if (resp->retry_after_s > 0) {
         snprintf(retry, sizeof(retry), "%u", resp->retry_after_s);
         add_header(response, "Retry-After", retry);

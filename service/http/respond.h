@@ -5,6 +5,8 @@
 #ifndef FRAUD_RESPOND_H
 #define FRAUD_RESPOND_H
 
+#include <stdbool.h>
+
 #include "domain/violations.h"
 #include "http/server.h"
 
@@ -21,8 +23,26 @@ void respond_problem(struct response *resp, const struct request *req, unsigned 
 void respond_violations(struct response *resp, const struct request *req,
                         const struct violations *errs);
 
+/* 400 /problems/malformed-json with jansson's line, column and position.
+ * Borrows error. */
+void respond_malformed_json(struct response *resp, const struct request *req,
+                            const json_error_t *error);
+
 /* 503 with Retry-After: the database cannot be reached right now. */
 void respond_unavailable(struct response *resp, const struct request *req);
+
+/* Sets the strong ETag "<version>" (quotes included) that resp carries. */
+void respond_etag(struct response *resp, long long version);
+
+/* Whether the If-Match or If-None-Match field value `field` (a list of
+ * entity tags, or "*") names the ETag of `version`. `weak` compares as
+ * If-None-Match does (W/"3" matches "3"); otherwise a weak tag never
+ * matches, as If-Match demands. "*" matches. Borrows field; NULL is no
+ * match. */
+bool respond_etag_matches(const char *field, long long version, bool weak);
+
+/* 304 Not Modified: no body; the ETag set with respond_etag stays. */
+void respond_not_modified(struct response *resp);
 
 /* Serialises and queues `resp` on the connection; releases resp->body.
  * Returns libmicrohttpd's result. */

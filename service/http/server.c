@@ -2,6 +2,7 @@
  * libmicrohttpd set-up and request dispatch. Each request gets a context
  * on its first callback; early refusals (404, 405, 413, 415) are queued
  * before the body is read, so an oversized upload is never buffered.
+ * Streamed routes get their body piece by piece instead of whole.
  */
 #include "http/server.h"
 
@@ -32,6 +33,11 @@ struct server {
 };
 
 /* Per-request state, from the first callback to the completion notice. */
+/* Methods one path may have, and the longest Allow value they make:
+ * "DELETE, GET, PATCH, POST, PUT" and room to spare. */
+#define ALLOW_METHODS_MAX 8
+#define ALLOW_MAX         64
+
 struct exchange {
     struct request      req;
     struct response     resp;
@@ -39,6 +45,12 @@ struct exchange {
     struct body         body;
     struct timespec     started;
     bool                queued;
+    /* A streamed route's state, from on_begin until on_end or on_abort;
+     * stream_stopped once on_chunk has refused a piece. */
+    void               *stream_state;
+    bool                stream_stopped;
+    /* The Allow value of a 405, which resp.allow points to. */
+    char                allow[ALLOW_MAX];
 };
 
 static double
@@ -50,13 +62,15 @@ elapsed_ms(const struct timespec *since)
     return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
-/* A route path either equals the request path or ends in "{id}" and the
- * request path has exactly one non-empty segment in its place. */
+/* A route path either equals the request path or has "{id}" where the
+ * request path has one non-empty segment, with the same text before and
+ * after it ("/v1/reports/{id}/history"). */
 static bool
 path_matches(const char *pattern, const char *path, char *param, size_t param_size)
 {
     const char *hole = strstr(pattern, "{id}");
     size_t      prefix;
+    size_t      segment;
     const char *rest;
 
     if (hole == NULL)
@@ -65,45 +79,74 @@ path_matches(const char *pattern, const char *path, char *param, size_t param_si
     if (strncmp(pattern, path, prefix) != 0)
         return false;
     rest = path + prefix;
-    if (*rest == '\0' || strchr(rest, '/') != NULL || strlen(rest) >= param_size)
+    segment = strcspn(rest, "/");
+    if (segment == 0 || segment >= param_size || strcmp(rest + segment, hole + 4) != 0)
         return false;
-    snprintf(param, param_size, "%s", rest);
+    snprintf(param, param_size, "%.*s", (int)segment, rest);
     return true;
 }
 
+static int
+compare_methods(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Writes the methods (ALLOW_METHODS_MAX at most) as an Allow value,
+ * "GET, POST": sorted, so it does not depend on the route table's order. */
+static void
+allow_list(const char **methods, size_t count, char *allow, size_t allow_size)
+{
+    size_t len = 0;
+
+    qsort(methods, count, sizeof(methods[0]), compare_methods);
+    allow[0] = '\0';
+    for (size_t i = 0; i < count && len < allow_size; i++)
+        if (i == 0 || strcmp(methods[i], methods[i - 1]) != 0)
+            len += (size_t)snprintf(allow + len, allow_size - len, "%s%s", len > 0 ? ", " : "",
+                                    methods[i]);
+}
+
 /* Finds the route for method + path. When the path is known but the method
- * is not, returns NULL and sets *allow to the methods the path has. */
+ * is not, returns NULL and writes every method the path has into allow
+ * (allow_size bytes); otherwise allow is "". */
 static const struct route *
-route_find(const struct server *server, struct request *req, const char **allow)
+route_find(const struct server *server, struct request *req, char *allow, size_t allow_size)
 {
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    const char *methods[ALLOW_METHODS_MAX];
+    size_t      count = 0;
 
-    *allow = NULL;
     for (size_t i = 0; i < server->route_count; i++) {
         const struct route *route = &server->routes[i];
 
         if (!path_matches(route->path, req->path, req->param, sizeof(req->param)))
             continue;
-        if (strcmp(route->method, method) == 0)
+        if (strcmp(route->method, method) == 0) {
+            allow[0] = '\0';
             return route;
-        *allow = route->method;
+        }
+        if (count < ALLOW_METHODS_MAX)
+            methods[count++] = route->method;
     }
     req->param[0] = '\0';
+    allow_list(methods, count, allow, allow_size);
     return NULL;
 }
 
-/* application/json, optionally with parameters; a charset other than
- * UTF-8 is refused because JSON text is UTF-8 (RFC 8259). */
+/* `type` (application/json ...), optionally with parameters; a charset
+ * other than UTF-8 is refused because JSON text is UTF-8 (RFC 8259). */
 static bool
-is_json_type(const char *content_type)
+is_media_type(const char *content_type, const char *type)
 {
+    size_t      type_len = strlen(type);
     const char *params;
 
     if (content_type == NULL)
         return false;
-    if (strncasecmp(content_type, "application/json", 16) != 0)
+    if (strncasecmp(content_type, type, type_len) != 0)
         return false;
-    params = content_type + 16;
+    params = content_type + type_len;
     if (*params == '\0')
         return true;
     if (*params != ';' && *params != ' ')
@@ -123,14 +166,14 @@ static bool
 refuse_early(struct server *server, struct exchange *ex)
 {
     struct request *req = &ex->req;
-    const char     *allow;
     const char     *length;
+    const char     *media_type;
 
-    ex->route = route_find(server, req, &allow);
-    if (ex->route == NULL && allow != NULL) {
+    ex->route = route_find(server, req, ex->allow, sizeof(ex->allow));
+    if (ex->route == NULL && ex->allow[0] != '\0') {
         respond_problem(&ex->resp, req, 405, "method-not-allowed", "Method not allowed",
                         "%s is not served here; see Allow", req->method);
-        ex->resp.allow = allow;
+        ex->resp.allow = ex->allow;
         return true;
     }
     if (ex->route == NULL) {
@@ -138,22 +181,50 @@ refuse_early(struct server *server, struct exchange *ex)
                         "There is no resource at this path");
         return true;
     }
-    if (!ex->route->has_body)
-        return false;
-    if (!is_json_type(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_CONTENT_TYPE))) {
+    if (ex->route->stream != NULL) {
+        if (is_media_type(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                      MHD_HTTP_HEADER_CONTENT_TYPE),
+                          ex->route->stream->content_type))
+            return false;
         respond_problem(&ex->resp, req, 415, "unsupported-media-type", "Unsupported media type",
-                        "Send the body as application/json in UTF-8");
+                        "Send the body as %s in UTF-8", ex->route->stream->content_type);
         return true;
     }
+    if (!ex->route->has_body)
+        return false;
+    media_type = ex->route->media_type != NULL ? ex->route->media_type : "application/json";
+    if (!is_media_type(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_TYPE),
+                       media_type)) {
+        respond_problem(&ex->resp, req, 415, "unsupported-media-type", "Unsupported media type",
+                        "Send the body as %s in UTF-8", media_type);
+        return true;
+    }
+    if (ex->route->body_max != 0)
+        ex->body.max = ex->route->body_max;
     length = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (length != NULL && strtoull(length, NULL, 10) > server->body_max) {
+    if (length != NULL && strtoull(length, NULL, 10) > ex->body.max) {
         respond_problem(&ex->resp, req, 413, "body-too-large", "Body too large",
-                        "The body may be at most %zu bytes", server->body_max);
+                        "The body may be at most %zu bytes", ex->body.max);
         return true;
     }
     return false;
+}
+
+/* The peer's address as text; "" when there is none to print. */
+static void
+client_address(struct MHD_Connection *connection, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr          *addr = info != NULL ? info->client_addr : NULL;
+
+    out[0] = '\0';
+    if (addr != NULL && addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, out, size);
+    else if (addr != NULL && addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, out, size);
 }
 
 static struct exchange *
@@ -169,6 +240,7 @@ exchange_new(struct server *server, struct MHD_Connection *connection, const cha
     ex->req.method = method;
     ex->req.path = url;
     ex->req.app = server->app;
+    client_address(connection, ex->req.client, sizeof(ex->req.client));
     snprintf(ex->req.request_id, sizeof(ex->req.request_id), "%08x%08x",
              (unsigned)server->id_prefix,
              (unsigned)atomic_fetch_add(&server->id_counter, 1));
@@ -191,6 +263,31 @@ exchange_dispatch(struct exchange *ex)
     ex->route->handler(&ex->req, &ex->resp);
 }
 
+/* Starts a streamed route. Returns false when on_begin refused, with its
+ * answer in ex->resp. */
+static bool
+stream_begin(struct exchange *ex)
+{
+    ex->stream_state = ex->route->stream->on_begin(&ex->req, &ex->resp);
+    return ex->stream_state != NULL;
+}
+
+static void
+stream_chunk(struct exchange *ex, const char *data, size_t len)
+{
+    if (!ex->stream_stopped && ex->route->stream->on_chunk(ex->stream_state, data, len) != 0)
+        ex->stream_stopped = true;
+}
+
+static void
+stream_end(struct exchange *ex)
+{
+    void *state = ex->stream_state;
+
+    ex->stream_state = NULL;
+    ex->route->stream->on_end(state, &ex->req, &ex->resp);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size,
@@ -209,11 +306,23 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
                         "The request could not be completed");
         if (refuse_early(server, ex))
             return exchange_queue(ex);
+        if (ex->route->stream != NULL && !stream_begin(ex))
+            return exchange_queue(ex);
         return MHD_YES;
     }
     if (ex->queued) {
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    if (ex->route->stream != NULL) {
+        /* Each piece as it comes; the end is a call with nothing more. */
+        if (*upload_data_size > 0) {
+            stream_chunk(ex, upload_data, *upload_data_size);
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        stream_end(ex);
+        return exchange_queue(ex);
     }
     if (*upload_data_size > 0) {
         /* Past the cap the rest is read and dropped, never kept: libmicrohttpd
@@ -224,7 +333,7 @@ on_request(void *cls, struct MHD_Connection *connection, const char *url, const 
     }
     if (ex->body.too_large) {
         respond_problem(&ex->resp, &ex->req, 413, "body-too-large", "Body too large",
-                        "The body may be at most %zu bytes", server->body_max);
+                        "The body may be at most %zu bytes", ex->body.max);
         return exchange_queue(ex);
     }
     /* Out of memory: the preset 500 goes out as it is. */
@@ -243,11 +352,14 @@ on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
     (void)connection;
     if (ex == NULL)
         return;
+    if (ex->stream_state != NULL)
+        ex->route->stream->on_abort(ex->stream_state);
     /* The path pattern, never the query or body: those may carry personal data. */
     log_info("request id=%s method=%s route=%s status=%u ms=%.1f%s", ex->req.request_id,
              ex->req.method, ex->route != NULL ? ex->route->path : "-", ex->resp.status,
              elapsed_ms(&ex->started), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     json_decref(ex->resp.body);
+    free(ex->resp.link);
     body_free(&ex->body);
     free(ex);
     *con_cls = NULL;

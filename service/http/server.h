@@ -18,11 +18,14 @@ struct request {
     struct MHD_Connection *connection;
     const char            *method;
     const char            *path;
-    /* The {id} segment of a "/v1/reports/{id}" route, else "". */
+    /* The {id} segment of a "/v1/reports/{id}..." route, else "". */
     char                   param[80];
     const char            *body;
     size_t                 body_len;
     char                   request_id[17];
+    /* The caller's address ("127.0.0.1", "::1"), "" when unknown: what
+     * scopes an Idempotency-Key until callers authenticate. */
+    char                   client[64];
     void                  *app;
 };
 
@@ -34,18 +37,49 @@ struct response {
     const char *content_type;   /* static string */
     char        location[128];
     unsigned    retry_after_s;  /* 0: no Retry-After */
-    const char *allow;          /* static string, for 405 */
+    const char *allow;          /* for 405; must outlive the response */
+    char        etag[24];       /* sent as ETag when not empty, quotes included */
+    bool        replayed;       /* sent as Idempotent-Replayed: true */
+    char       *link;           /* sent as Link when not NULL; owned, freed with the exchange */
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);
 
-/* One route: a method and a path; a path ending in "/{id}" matches one
- * non-empty segment there. Routes with a body expect application/json. */
+/* A body of any length, handed to the handler piece by piece as it
+ * arrives and never held whole. The server checks the media type, then
+ * calls on_begin, on_chunk for each piece in order, and on_end; or
+ * on_abort when the connection ends first (client gone, timeout). */
+struct route_stream {
+    /* The media type the body must have ("application/x-ndjson"); any
+     * charset other than UTF-8 is refused as for JSON. */
+    const char *content_type;
+    /* Runs once the headers are in. Borrows req until on_end or on_abort.
+     * Returns the handler's state, or NULL after filling resp with a
+     * refusal, which is sent before any of the body is read. */
+    void *(*on_begin)(struct request *req, struct response *resp);
+    /* Returns 0, or -1 to take no more pieces: the rest of the body is
+     * read and dropped, then on_end runs. */
+    int (*on_chunk)(void *state, const char *data, size_t len);
+    /* After the last piece: fills resp and frees state. */
+    void (*on_end)(void *state, struct request *req, struct response *resp);
+    /* Frees state with no answer to give. */
+    void (*on_abort)(void *state);
+};
+
+/* One route: a method and a path; "{id}" in a path matches one non-empty
+ * segment there, and what follows it ("/history") must follow as it is.
+ * Routes with a body expect `media_type`, application/json when NULL.
+ * A route with `stream` set takes its body through it instead, with no
+ * overall size cap, and has no handler. */
 struct route {
     const char   *method;
     const char   *path;
     route_handler handler;
     bool          has_body;
+    const struct route_stream *stream;
+    const char   *media_type;
+    /* This route's body cap in bytes; 0 means the server's body_max. */
+    size_t        body_max;
 };
 
 struct server_config {

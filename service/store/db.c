@@ -279,3 +279,72 @@ db_rollback(struct db_conn *conn)
     if (conn->pg != NULL && PQstatus(conn->pg) == CONNECTION_OK)
         run_command(conn, STMT_ROLLBACK);
 }
+
+static const char *
+sqlstate_of(const PGresult *res)
+{
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    return state != NULL ? state : "-";
+}
+
+enum store_status
+db_copy_begin(struct db_conn *conn, const char *copy_sql)
+{
+    PGresult         *res = PQexec(conn->pg, copy_sql);
+    enum store_status status = STORE_OK;
+
+    conn->reused = false;
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        status = is_unavailable(conn->pg, res) ? STORE_UNAVAILABLE : STORE_FAILED;
+        log_error("db: COPY failed sqlstate=%s", sqlstate_of(res));
+    }
+    PQclear(res);
+    return status;
+}
+
+enum store_status
+db_copy_put(struct db_conn *conn, const char *data, size_t len)
+{
+    /* PQputCopyData takes an int length: hand over large data in parts. */
+    const size_t part_max = 1 << 20;
+
+    while (len > 0) {
+        size_t part = len < part_max ? len : part_max;
+
+        if (PQputCopyData(conn->pg, data, (int)part) != 1) {
+            log_error("db: COPY data could not be sent");
+            return PQstatus(conn->pg) != CONNECTION_OK ? STORE_UNAVAILABLE : STORE_FAILED;
+        }
+        data += part;
+        len -= part;
+    }
+    return STORE_OK;
+}
+
+enum store_status
+db_copy_end(struct db_conn *conn, const char *abort_reason)
+{
+    enum store_status status = STORE_OK;
+    PGresult         *res;
+
+    if (PQputCopyEnd(conn->pg, abort_reason) != 1) {
+        log_error("db: COPY end could not be sent");
+        return PQstatus(conn->pg) != CONNECTION_OK ? STORE_UNAVAILABLE : STORE_FAILED;
+    }
+    /* The COPY's own result, then NULL; an abort comes back as an error. */
+    while ((res = PQgetResult(conn->pg)) != NULL) {
+        ExecStatusType result = PQresultStatus(res);
+
+        if (result != PGRES_COMMAND_OK && status == STORE_OK) {
+            status = is_unavailable(conn->pg, res) ? STORE_UNAVAILABLE : STORE_FAILED;
+            if (abort_reason == NULL)
+                log_error("db: COPY failed sqlstate=%s", sqlstate_of(res));
+        }
+        PQclear(res);
+        /* Still copying after the end was sent: asking again would loop. */
+        if (result == PGRES_COPY_IN)
+            break;
+    }
+    return status;
+}

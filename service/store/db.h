@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "store/statements.h"
 
@@ -49,5 +50,20 @@ PGresult *db_run(struct db_conn *conn, enum statement id, const char *const *par
 enum store_status db_begin(struct db_conn *conn);
 enum store_status db_commit(struct db_conn *conn);
 void db_rollback(struct db_conn *conn);
+
+/* COPY ... FROM STDIN, which cannot be a prepared statement. copy_sql is a
+ * constant of the caller, never built from input; the data travels apart
+ * from it. Returns STORE_OK once the server waits for data. */
+enum store_status db_copy_begin(struct db_conn *conn, const char *copy_sql);
+
+/* Sends len bytes of COPY data (whole rows or parts of them). libpq
+ * buffers them and writes as its buffer fills. Borrows data. */
+enum store_status db_copy_put(struct db_conn *conn, const char *data, size_t len);
+
+/* Ends the COPY: `abort_reason` NULL finishes it and returns whether the
+ * server took every row; otherwise the server is told to fail the COPY
+ * (and so the transaction) with that text, and the result is STORE_FAILED
+ * unless the connection is gone. */
+enum store_status db_copy_end(struct db_conn *conn, const char *abort_reason);
 
 #endif

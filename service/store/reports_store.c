@@ -9,57 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The JSON text of one indicator list, [{"position": 0, ...}, ...].
- * Returns a new string the caller frees, or NULL when out of memory. */
+#include "store/indicator_rows.h"
+
+/* The JSON text of one indicator list (indicator_rows.h has the shapes).
+ * Takes `list`, also when NULL. Returns a new string the caller frees, or
+ * NULL when out of memory. */
 static char *
-phones_param(const struct report *report)
+list_text(json_t *list)
 {
-    json_t *list = json_array();
-    char   *text;
+    char *text = list != NULL ? json_dumps(list, JSON_COMPACT) : NULL;
 
-    for (size_t i = 0; i < report->phone_count; i++) {
-        const struct report_phone *p = &report->phones[i];
-
-        json_array_append_new(
-            list, json_pack("{s:I, s:s, s:s?, s:b, s:b, s:b, s:s?, s:s?}", "position",
-                            (json_int_t)i, "raw", p->raw, "e164",
-                            p->normalised ? p->phone.e164 : NULL, "leading_plus",
-                            p->phone.leading_plus, "international",
-                            p->normalised && p->phone.international, "valid",
-                            p->normalised && p->phone.valid, "type",
-                            p->normalised && p->phone.type[0] ? p->phone.type : NULL, "region",
-                            p->normalised && p->phone.region[0] ? p->phone.region : NULL));
-    }
-    text = json_dumps(list, JSON_COMPACT);
-    json_decref(list);
-    return text;
-}
-
-static char *
-named_param(const struct report_named *items, size_t count)
-{
-    json_t *list = json_array();
-    char   *text;
-
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, json_pack("{s:I, s:s, s:s?}", "position", (json_int_t)i,
-                                              "value", items[i].value, "qualifier",
-                                              items[i].qualifier));
-    text = json_dumps(list, JSON_COMPACT);
-    json_decref(list);
-    return text;
-}
-
-static char *
-urls_param(const struct report *report)
-{
-    json_t *list = json_array();
-    char   *text;
-
-    for (size_t i = 0; i < report->url_count; i++)
-        json_array_append_new(list, json_pack("{s:I, s:s}", "position", (json_int_t)i, "value",
-                                              report->urls[i]));
-    text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     return text;
 }
@@ -94,26 +53,37 @@ insert_row(struct db_conn *conn, const struct report *r, char *const lists[LIST_
 }
 
 enum store_status
-reports_store_insert(struct db_conn *conn, const struct report *report, json_t **stored)
+reports_store_add(struct db_conn *conn, const struct report *report,
+                  char id[REPORTS_STORE_ID_SIZE])
 {
     char             *lists[LIST_COUNT] = {
-        phones_param(report),
-        named_param(report->apps, report->app_count),
-        named_param(report->accounts, report->account_count),
-        urls_param(report),
-        named_param(report->chat_ids, report->chat_id_count),
+        list_text(indicator_rows_phones(report)),
+        list_text(indicator_rows_named(report->apps, report->app_count)),
+        list_text(indicator_rows_named(report->accounts, report->account_count)),
+        list_text(indicator_rows_urls(report)),
+        list_text(indicator_rows_named(report->chat_ids, report->chat_id_count)),
     };
-    char              id[40];
     enum store_status status = STORE_FAILED;
 
-    *stored = NULL;
     for (int i = 0; i < LIST_COUNT; i++)
         if (lists[i] == NULL)
             goto out;
-    status = db_begin(conn);
-    if (status != STORE_OK)
-        goto out;
     status = insert_row(conn, report, lists, id);
+out:
+    for (int i = 0; i < LIST_COUNT; i++)
+        free(lists[i]);
+    return status;
+}
+
+enum store_status
+reports_store_insert(struct db_conn *conn, const struct report *report, json_t **stored)
+{
+    char              id[REPORTS_STORE_ID_SIZE];
+    enum store_status status = db_begin(conn);
+
+    *stored = NULL;
+    if (status == STORE_OK)
+        status = reports_store_add(conn, report, id);
     /* Read back inside the transaction: the answer is exactly what COMMIT
      * makes durable, with no second snapshot in between. */
     if (status == STORE_OK)
@@ -125,9 +95,6 @@ reports_store_insert(struct db_conn *conn, const struct report *report, json_t *
         json_decref(*stored);
         *stored = NULL;
     }
-out:
-    for (int i = 0; i < LIST_COUNT; i++)
-        free(lists[i]);
     return status;
 }
 
@@ -149,4 +116,19 @@ reports_store_get(struct db_conn *conn, const char *id, json_t **stored)
     }
     PQclear(res);
     return status;
+}
+
+enum store_status
+reports_store_seen_before(struct db_conn *conn, const char *id, json_t *receipt)
+{
+    const char       *params[1] = {id};
+    enum store_status status;
+    PGresult         *res = db_run(conn, STMT_REPORT_SEEN_BEFORE, params, &status);
+    json_t           *seen;
+
+    if (res == NULL)
+        return status;
+    seen = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    PQclear(res);
+    return json_object_set_new(receipt, "seen_before", seen) == 0 ? STORE_OK : STORE_FAILED;
 }

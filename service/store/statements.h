@@ -14,6 +14,31 @@ enum statement {
     STMT_VOCAB_CODES,
     STMT_VOCAB_JSON,
     STMT_MIGRATIONS_APPLIED,
+    /* Bulk import (POST /v1/reports:import). */
+    STMT_IMPORT_START,
+    STMT_IMPORT_MOVE,
+    /* Idempotency keys (Idempotency-Key on POST /v1/reports and :batch). */
+    STMT_IDEMPOTENCY_HASH,
+    STMT_IDEMPOTENCY_CLAIM,
+    STMT_IDEMPOTENCY_TAKE_OVER,
+    STMT_IDEMPOTENCY_LOOKUP,
+    STMT_IDEMPOTENCY_FINISH,
+    STMT_IDEMPOTENCY_RELEASE,
+    STMT_IDEMPOTENCY_PURGE,
+    /* Police updates and their history (PATCH /v1/reports/{id}). */
+    STMT_REPORT_UPDATES_LOCK,
+    STMT_REPORT_UPDATES_STATE,
+    STMT_REPORT_UPDATES_UNKNOWN,
+    STMT_REPORT_UPDATES_APPLY,
+    STMT_REPORT_UPDATES_RECORD,
+    STMT_REPORT_UPDATES_HISTORY,
+    /* Listing reports (GET /v1/reports) and seen-before counts on intake. */
+    STMT_REPORT_LIST_CUSTOM_PLANS,
+    STMT_REPORT_LIST,
+    STMT_REPORT_LIST_BY_PHONE,
+    STMT_REPORT_LIST_BY_ACCOUNT,
+    STMT_REPORT_LIST_BY_APP,
+    STMT_REPORT_SEEN_BEFORE,
     STMT_COUNT
 };
 
@@ -25,5 +50,9 @@ struct statement_def {
 
 /* The table, indexed by enum statement. */
 extern const struct statement_def statements[STMT_COUNT];
+
+/* Bulk import: the COPY that feeds the staging table. COPY cannot be
+ * prepared, so it is run as this constant text (it has no parameters). */
+extern const char statements_import_copy_sql[];
 
 #endif

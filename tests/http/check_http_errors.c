@@ -329,12 +329,12 @@ START_TEST(test_wrong_method_not_allowed)
         const char *path;
         const char *allow;
     } routes[] = {
-        { "GET", "/v1/reports", "POST" },
-        { "PUT", "/v1/reports", "POST" },
-        { "DELETE", "/v1/reports", "POST" },
-        { "DELETE", "/v1/reports/" SOME_UUID, "GET" },
-        { "PUT", "/v1/reports/" SOME_UUID, "GET" },
-        { "POST", "/v1/reports/" SOME_UUID, "GET" },
+        { "PUT", "/v1/reports", "GET, POST" },
+        { "DELETE", "/v1/reports", "GET, POST" },
+        { "PATCH", "/v1/reports", "GET, POST" },
+        { "DELETE", "/v1/reports/" SOME_UUID, "GET, PATCH" },
+        { "PUT", "/v1/reports/" SOME_UUID, "GET, PATCH" },
+        { "POST", "/v1/reports/" SOME_UUID, "GET, PATCH" },
         { "POST", "/v1/vocabularies", "GET" },
         { "POST", "/healthz", "GET" },
         { "DELETE", "/readyz", "GET" },

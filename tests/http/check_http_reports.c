@@ -50,7 +50,7 @@ static const struct object_list object_lists[] = {
 
 /* What one successful POST handed back. */
 struct stored {
-    json_t *report;     /* the 201 body, equal to the GET body */
+    json_t *report;     /* the 201 body less seen_before: the GET body */
     char   *id;         /* the report's id */
     char   *location;   /* "/v1/reports/<id>" */
 };
@@ -84,9 +84,25 @@ assert_json_content_type(const struct http_response *resp)
                   content_type != NULL ? content_type : "(absent)");
 }
 
+/* The receipt alone carries seen_before, three objects of counts; takes
+ * it off `report` so that the rest can be compared with the GET body. */
+static void
+take_seen_before(const char *label, json_t *report)
+{
+    static const char *const maps[] = { "phones", "accounts", "urls" };
+    json_t                  *seen = json_object_get(report, "seen_before");
+
+    ck_assert_msg(json_is_object(seen) && json_object_size(seen) == 3,
+                  "%s: 201 body lacks seen_before with three members", label);
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+        ck_assert_msg(json_is_object(json_object_get(seen, maps[i])),
+                      "%s: seen_before.%s is not an object", label, maps[i]);
+    json_object_del(report, "seen_before");
+}
+
 /* Borrows body; POSTs it with content_type, expects 201, reads the
  * Location back and fills *out (caller stored_free()s). Both bodies
- * (201 and GET) are checked to be the same JSON. */
+ * (201 less its seen_before, and GET) are checked to be the same JSON. */
 static void
 post_and_read_back(const char *label, const char *body, size_t body_len,
                    const char *content_type, struct stored *out)
@@ -116,6 +132,7 @@ post_and_read_back(const char *label, const char *body, size_t body_len,
 
     out->report = http_client_json(&created);
     ck_assert_msg(json_is_object(out->report), "%s: 201 body is not an object", label);
+    take_seen_before(label, out->report);
     id = json_object_get(out->report, "id");
     ck_assert_msg(json_is_string(id), "%s: 201 body has no string id", label);
     ck_assert_msg(strcmp(json_string_value(id), location + strlen(LOCATION_PREFIX)) == 0,
