@@ -22,7 +22,7 @@ BUILD    ?= build/release
 OPTFLAGS  = -O2 -g
 endif
 
-PKGS      = libmicrohttpd jansson libpq
+PKGS      = libmicrohttpd jansson libpq libcrypto
 WARNINGS  = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare \
             -Wformat=2 -Wundef -Wvla -Werror
 CPPFLAGS += -D_GNU_SOURCE -Iservice -MMD -MP

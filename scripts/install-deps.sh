@@ -11,6 +11,7 @@ packages=(
     libmicrohttpd-dev
     libjansson-dev
     libpq-dev
+    libssl-dev          # libcrypto: SHA-256 of API keys, constant-time compare
     libphonenumber-dev
     check               # unit and HTTP test framework
     libsubunit-dev      # check's pkg-config file links -lsubunit

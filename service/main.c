@@ -4,11 +4,13 @@
  */
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "cli.h"
 #include "config.h"
 #include "handlers/routes.h"
 #include "http/server.h"
@@ -84,10 +86,12 @@ int
 main(int argc, char **argv)
 {
     const char   *command = argc > 1 ? argv[1] : "serve";
+    const bool    admin = strcmp(command, "orgs") == 0 || strcmp(command, "keys") == 0;
     struct config cfg;
     int           migrations;
 
-    if (argc > 2 || (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0)) {
+    if (!admin
+        && (argc > 2 || (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0))) {
         fputs(usage, strcmp(command, "--help") == 0 ? stdout : stderr);
         return strcmp(command, "--help") == 0 ? EXIT_SUCCESS : 2;
     }
@@ -101,5 +105,7 @@ main(int argc, char **argv)
         return EXIT_FAILURE;
     if (strcmp(command, "migrate") == 0)
         return EXIT_SUCCESS;
+    if (admin)
+        return cli_run(argc, argv, &cfg);
     return serve(&cfg, migrations);
 }

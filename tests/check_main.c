@@ -17,6 +17,7 @@ static const suite_fn all_suites[] = {
     http_idempotency_suite, http_batch_suite,
     http_patch_suite,
     report_filter_suite, list_plans_suite, http_list_suite,
+    apikey_suite, ratelimit_suite, keys_suite,
 };
 
 int

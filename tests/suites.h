@@ -36,4 +36,10 @@ Suite *report_filter_suite(void);
 Suite *list_plans_suite(void);
 Suite *http_list_suite(void);
 
+/* API keys, organisations and rate limits: the key format and Bearer
+ * parsing, token buckets (unit), and the orgs/keys subcommands (store). */
+Suite *apikey_suite(void);
+Suite *ratelimit_suite(void);
+Suite *keys_suite(void);
+
 #endif

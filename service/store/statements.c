@@ -315,6 +315,58 @@ const char statements_import_copy_sql[] =
     " 'accounts', " REPORT_SEEN_COUNTS("report_accounts", "value") ","                      \
     " 'urls', " REPORT_SEEN_COUNTS("report_urls", "url") ")"
 
+/* Organisations and API keys. Each change writes its audit_log row in the
+ * same statement, so the change and its record commit together. A code
+ * that is not in its reference table, a name or prefix already taken, all
+ * come back as flags rather than errors, so the caller can say which. */
+#define KEYS_ORG_CREATE_SQL                                                                   \
+    "WITH k AS (SELECT code FROM organisation_kinds WHERE code = $2),"                        \
+    " o AS ("                                                                                 \
+    "  INSERT INTO organisations (name, kind) SELECT $1, k.code FROM k"                       \
+    "  ON CONFLICT (name) DO NOTHING RETURNING id, name),"                                    \
+    " a AS ("                                                                                 \
+    "  INSERT INTO audit_log (action, subject)"                                               \
+    "  SELECT 'organisation.create', o.name FROM o)"                                          \
+    " SELECT EXISTS (SELECT 1 FROM k), (SELECT id FROM o)"
+
+#define KEYS_ORG_LIST_SQL                                                                     \
+    "SELECT coalesce(json_agg(json_build_object('name', name, 'kind', kind, 'id', id,"       \
+    "    'created_at', rfc3339(created_at)) ORDER BY name), '[]')"                            \
+    " FROM organisations"
+
+#define KEYS_CREATE_SQL                                                                       \
+    "WITH o AS (SELECT id FROM organisations WHERE name = $1),"                               \
+    " r AS (SELECT code FROM roles WHERE code = $2),"                                         \
+    " k AS ("                                                                                 \
+    "  INSERT INTO api_keys (organisation_id, role, prefix, key_hash)"                        \
+    "  SELECT o.id, r.code, $3, decode($4, 'hex') FROM o, r"                                  \
+    "  ON CONFLICT (prefix) DO NOTHING RETURNING prefix),"                                    \
+    " a AS ("                                                                                 \
+    "  INSERT INTO audit_log (action, subject) SELECT 'key.create', k.prefix FROM k)"         \
+    " SELECT EXISTS (SELECT 1 FROM o), EXISTS (SELECT 1 FROM r), EXISTS (SELECT 1 FROM k)"
+
+#define KEYS_LIST_SQL                                                                         \
+    "SELECT coalesce(json_agg(json_build_object('prefix', k.prefix, 'organisation', o.name," \
+    "    'role', k.role, 'created_at', rfc3339(k.created_at),"                                \
+    "    'revoked_at', rfc3339(k.revoked_at)) ORDER BY k.created_at, k.prefix), '[]')"        \
+    " FROM api_keys k JOIN organisations o ON o.id = k.organisation_id"
+
+/* Revoking again keeps the first time and adds no audit row. now() is the
+ * transaction's start, so a time set by an earlier revocation differs from
+ * it; the UPDATE, unlike a read, sees a revocation committed meanwhile. */
+#define KEYS_REVOKE_SQL                                                                       \
+    "WITH k AS ("                                                                             \
+    "  UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1"        \
+    "  RETURNING prefix, revoked_at, revoked_at = now() AS newly),"                           \
+    " a AS ("                                                                                 \
+    "  INSERT INTO audit_log (action, subject)"                                               \
+    "  SELECT 'key.revoke', k.prefix FROM k WHERE k.newly)"                                   \
+    " SELECT rfc3339(revoked_at), newly FROM k"
+
+#define KEYS_LOOKUP_SQL                                                                       \
+    "SELECT encode(key_hash, 'hex'), role, organisation_id, revoked_at IS NOT NULL"           \
+    " FROM api_keys WHERE prefix = $1"
+
 const struct statement_def statements[STMT_COUNT] = {
     [STMT_BEGIN] = {"begin", "BEGIN", 0},
     [STMT_COMMIT] = {"commit", "COMMIT", 0},
@@ -354,4 +406,11 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_REPORT_LIST_BY_APP] = {"report_list_by_app",
         REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_apps", "name", "$16")), 20},
     [STMT_REPORT_SEEN_BEFORE] = {"report_seen_before", REPORT_SEEN_BEFORE_SQL, 1},
+    /* Organisations and API keys (fraud-intake orgs|keys, key lookup). */
+    [STMT_KEYS_ORG_CREATE] = {"keys_org_create", KEYS_ORG_CREATE_SQL, 2},
+    [STMT_KEYS_ORG_LIST] = {"keys_org_list", KEYS_ORG_LIST_SQL, 0},
+    [STMT_KEYS_CREATE] = {"keys_create", KEYS_CREATE_SQL, 4},
+    [STMT_KEYS_LIST] = {"keys_list", KEYS_LIST_SQL, 0},
+    [STMT_KEYS_REVOKE] = {"keys_revoke", KEYS_REVOKE_SQL, 1},
+    [STMT_KEYS_LOOKUP] = {"keys_lookup", KEYS_LOOKUP_SQL, 1},
 };

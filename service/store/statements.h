@@ -39,6 +39,13 @@ enum statement {
     STMT_REPORT_LIST_BY_ACCOUNT,
     STMT_REPORT_LIST_BY_APP,
     STMT_REPORT_SEEN_BEFORE,
+    /* Organisations and API keys (fraud-intake orgs|keys, key lookup). */
+    STMT_KEYS_ORG_CREATE,
+    STMT_KEYS_ORG_LIST,
+    STMT_KEYS_CREATE,
+    STMT_KEYS_LIST,
+    STMT_KEYS_REVOKE,
+    STMT_KEYS_LOOKUP,
     STMT_COUNT
 };
 
