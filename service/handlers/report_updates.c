@@ -144,27 +144,13 @@ check_patch(struct app *app, struct db_conn *conn, const char *id, json_t *doc,
     return check_related(conn, patch, errs);
 }
 
-/* What the update changed: members of the report, then links. Returns a
- * new reference, or NULL when out of memory. */
+/* What the update changed, links included (report_json lists them under
+ * "related"). Returns a new reference, or NULL when out of memory. */
 static json_t *
 changes_between(const struct report_updates_state *before,
                 const struct report_updates_state *after)
 {
-    json_t *changes = report_patch_changes(before->report, after->report);
-    json_t *links_before = json_pack("{s:O}", "related", before->links);
-    json_t *links_after = json_pack("{s:O}", "related", after->links);
-    json_t *link_changes = links_before != NULL && links_after != NULL
-                               ? report_patch_changes(links_before, links_after) : NULL;
-
-    if (changes != NULL
-        && (link_changes == NULL || json_array_extend(changes, link_changes) != 0)) {
-        json_decref(changes);
-        changes = NULL;
-    }
-    json_decref(link_changes);
-    json_decref(links_before);
-    json_decref(links_after);
-    return changes;
+    return report_patch_changes(before->report, after->report);
 }
 
 void
