@@ -16,6 +16,7 @@ packages=(
     check               # unit and HTTP test framework
     libsubunit-dev      # check's pkg-config file links -lsubunit
     libcurl4-openssl-dev # the HTTP tests' client
+    openssl             # the TLS test makes a throwaway certificate
     curl                # scripts/test.sh waits for /healthz with it
     postgresql-15       # initdb/postgres for the private dev and test clusters
     postgresql-client-15

@@ -1,11 +1,14 @@
 /*
- * Environment variables, their defaults and their bounds. README.md's
- * configuration table lists the same.
+ * Environment variables, their defaults and their bounds, and the flags of
+ * `serve`. README.md's configuration table lists the same.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -40,12 +43,105 @@ env_unsigned(const char *name, unsigned fallback, unsigned min, unsigned max, un
     return 0;
 }
 
+/* A PEM file is a few KiB; anything far larger is the wrong file. */
+#define PEM_MAX (1024 * 1024)
+
+/* Reads the whole file at `path` as text for `what` ("--tls-cert").
+ * Returns a new string; caller frees. NULL after logging why. */
+static char *
+read_pem(const char *path, const char *what)
+{
+    FILE  *f = fopen(path, "rb");
+    char  *text = NULL;
+    size_t len = 0;
+
+    if (f == NULL) {
+        log_error("%s %s cannot be read: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    text = malloc(PEM_MAX + 1);
+    if (text != NULL)
+        len = fread(text, 1, PEM_MAX + 1, f);
+    if (text == NULL || ferror(f) || len == 0 || len > PEM_MAX) {
+        log_error("%s %s cannot be read: %s", what, path,
+                  len > PEM_MAX ? "larger than 1 MiB" : "empty or unreadable");
+        free(text);
+        text = NULL;
+    } else {
+        text[len] = '\0';
+    }
+    fclose(f);
+    return text;
+}
+
+/* Flags of `serve`: only the TLS paths, each with its value. Leaves the
+ * environment's paths in *cert and *key unless a flag names another. */
+static int
+serve_flags(int argc, char **argv, const char **cert, const char **key)
+{
+    for (int i = 2; i < argc; i++) {
+        const char **target = strcmp(argv[i], "--tls-cert") == 0  ? cert
+                              : strcmp(argv[i], "--tls-key") == 0 ? key
+                                                                  : NULL;
+
+        if (target == NULL) {
+            log_error("serve: unknown argument %s (expected --tls-cert PATH, --tls-key PATH)",
+                      argv[i]);
+            return -1;
+        }
+        if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+            log_error("serve: %s needs a file path", argv[i]);
+            return -1;
+        }
+        *target = argv[++i];
+    }
+    return 0;
+}
+
+/* Both PEM texts or neither: half a TLS set-up is a mistake, not a
+ * reason to fall back to plain HTTP. */
+static int
+tls_load(struct config *cfg, int argc, char **argv)
+{
+    const bool  serving = argc < 2 || strcmp(argv[1], "serve") == 0;
+    const char *cert = env_or("TLS_CERT_FILE", NULL);
+    const char *key = env_or("TLS_KEY_FILE", NULL);
+
+    if (serving && serve_flags(argc, argv, &cert, &key) != 0)
+        return -1;
+    if (!serving || (cert == NULL && key == NULL))
+        return 0;
+    if (cert == NULL || key == NULL) {
+        log_error("TLS needs both --tls-cert (TLS_CERT_FILE) and --tls-key (TLS_KEY_FILE); "
+                  "only %s was given", cert != NULL ? "--tls-cert" : "--tls-key");
+        return -1;
+    }
+    cfg->tls_cert_pem = read_pem(cert, "--tls-cert");
+    cfg->tls_key_pem = cfg->tls_cert_pem != NULL ? read_pem(key, "--tls-key") : NULL;
+    if (cfg->tls_key_pem == NULL) {
+        config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+    free(cfg->tls_cert_pem);
+    free(cfg->tls_key_pem);
+    cfg->tls_cert_pem = NULL;
+    cfg->tls_key_pem = NULL;
+}
+
 int
-config_load(struct config *cfg)
+config_load(struct config *cfg, int argc, char **argv)
 {
     long     cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned body_kib;
 
+    cfg->tls_cert_pem = NULL;
+    cfg->tls_key_pem = NULL;
     cfg->database_url = env_or("DATABASE_URL", NULL);
     cfg->listen_addr = env_or("LISTEN_ADDR", "127.0.0.1");
     cfg->migrations_dir = env_or("MIGRATIONS_DIR", "migrations");
@@ -63,5 +159,5 @@ config_load(struct config *cfg)
         || env_unsigned("IDEMPOTENCY_TTL_H", 24, 24, 8760, &cfg->idempotency_ttl_h) != 0)
         return -1;
     cfg->body_max = (size_t)body_kib * 1024;
-    return 0;
+    return tls_load(cfg, argc, argv);
 }

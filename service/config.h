@@ -19,10 +19,22 @@ struct config {
      * they are kept (at least 24 h). */
     unsigned    idempotency_purge_interval_s;
     unsigned    idempotency_ttl_h;
+    /* HTTPS: the PEM texts of the certificate chain and its private key,
+     * read once at start; both NULL to serve plain HTTP. Owned by the
+     * config; config_free releases them. */
+    char       *tls_cert_pem;
+    char       *tls_key_pem;
 };
 
-/* Fills *cfg from the environment. Returns 0, or -1 after printing which
- * variable is wrong. The strings stay owned by the environment. */
-int config_load(struct config *cfg);
+/* Fills *cfg from the environment and, for `serve`, its flags
+ * (--tls-cert PATH, --tls-key PATH, which win over TLS_CERT_FILE and
+ * TLS_KEY_FILE). argv[1] is the subcommand; flags of other subcommands are
+ * left to them. Returns 0, or -1 after printing which variable, flag or
+ * file is wrong; on -1 nothing needs freeing. The strings other than the
+ * PEM texts stay owned by the environment. */
+int config_load(struct config *cfg, int argc, char **argv);
+
+/* Frees what config_load allocated; safe on a zeroed config. */
+void config_free(struct config *cfg);
 
 #endif

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "cli.h"
 #include "config.h"
+#include "demo.h"
 #include "handlers/routes.h"
 #include "http/server.h"
 #include "janitor.h"
@@ -23,9 +24,15 @@
 #define STARTUP_DB_WAIT_S 30
 
 static const char usage[] =
-    "usage: fraud-intake [serve|migrate]\n"
-    "  serve    apply pending migrations, then serve HTTP (the default)\n"
+    "usage: fraud-intake [serve|migrate|demo-data|orgs|keys]\n"
+    "  serve [--tls-cert PATH --tls-key PATH]\n"
+    "           apply pending migrations, then serve HTTP, or HTTPS with both\n"
+    "           files (the default)\n"
     "  migrate  apply pending migrations and exit\n"
+    "  demo-data --reports N [--days D] [--seed S]\n"
+    "           apply migrations, then load N synthetic reports\n"
+    "  orgs ..., keys ...\n"
+    "           manage organisations and API keys (README.md)\n"
     "Configuration is read from the environment; see README.md.\n";
 
 /* Blocks the stop signals in every thread (the HTTP workers inherit the
@@ -51,6 +58,8 @@ serve(const struct config *cfg, int migrations)
         .connection_timeout_s = 30,
         .connection_limit = 1000,
         .connection_memory = 128 * 1024,
+        .tls_cert_pem = cfg->tls_cert_pem,
+        .tls_key_pem = cfg->tls_key_pem,
     };
     struct db      *db = db_create(cfg->database_url, cfg->threads, cfg->db_connect_timeout_ms,
                                    cfg->statement_timeout_ms);
@@ -70,7 +79,8 @@ serve(const struct config *cfg, int migrations)
                                              cfg->idempotency_ttl_h)
                              : NULL;
     if (janitor != NULL) {
-        log_info("serving on http://%s:%u with %u threads", cfg->listen_addr, cfg->port,
+        log_info("serving on %s://%s:%u with %u threads",
+                 cfg->tls_cert_pem != NULL ? "https" : "http", cfg->listen_addr, cfg->port,
                  cfg->threads);
         sigwait(&stop, &sig);
         log_info("stopping on signal %d", sig);
@@ -86,26 +96,36 @@ int
 main(int argc, char **argv)
 {
     const char   *command = argc > 1 ? argv[1] : "serve";
-    const bool    admin = strcmp(command, "orgs") == 0 || strcmp(command, "keys") == 0;
+    /* Subcommands that parse arguments of their own. */
+    const bool    with_args = strcmp(command, "orgs") == 0 || strcmp(command, "keys") == 0
+                           || strcmp(command, "demo-data") == 0;
     struct config cfg;
     int           migrations;
+    int           status;
 
-    if (!admin
-        && (argc > 2 || (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0))) {
+    if (!with_args
+        && ((argc > 2 && strcmp(command, "serve") != 0)
+            || (strcmp(command, "serve") != 0 && strcmp(command, "migrate") != 0))) {
         fputs(usage, strcmp(command, "--help") == 0 ? stdout : stderr);
         return strcmp(command, "--help") == 0 ? EXIT_SUCCESS : 2;
     }
-    if (config_load(&cfg) != 0)
+    /* serve's flags are checked here, with the environment. */
+    if (config_load(&cfg, argc, argv) != 0)
         return EXIT_FAILURE;
     /* Hash seeds from the kernel, once, before any thread builds a JSON
      * object: keys chosen by clients must not collide on purpose. */
     json_object_seed(0);
     migrations = migrate_run(cfg.database_url, cfg.migrations_dir, STARTUP_DB_WAIT_S);
     if (migrations < 0)
-        return EXIT_FAILURE;
-    if (strcmp(command, "migrate") == 0)
-        return EXIT_SUCCESS;
-    if (admin)
-        return cli_run(argc, argv, &cfg);
-    return serve(&cfg, migrations);
+        status = EXIT_FAILURE;
+    else if (strcmp(command, "migrate") == 0)
+        status = EXIT_SUCCESS;
+    else if (strcmp(command, "demo-data") == 0)
+        status = demo_run(argc, argv, &cfg);
+    else if (with_args)
+        status = cli_run(argc, argv, &cfg);
+    else
+        status = serve(&cfg, migrations);
+    config_free(&cfg);
+    return status;
 }

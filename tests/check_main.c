@@ -18,6 +18,8 @@ static const suite_fn all_suites[] = {
     http_patch_suite,
     report_filter_suite, list_plans_suite, http_list_suite,
     apikey_suite, ratelimit_suite, keys_suite,
+    rollups_suite,
+    http_tls_suite, http_hostile_suite,
 };
 
 int

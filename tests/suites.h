@@ -42,4 +42,11 @@ Suite *apikey_suite(void);
 Suite *ratelimit_suite(void);
 Suite *keys_suite(void);
 
+/* Trends foundation: the rollup triggers and fraud-intake demo-data. */
+Suite *rollups_suite(void);
+
+/* HTTPS (a second service with a throwaway certificate), and the table of
+ * hostile requests under tests/data/hostile/. */
+Suite *http_tls_suite(void);
+Suite *http_hostile_suite(void);
 #endif

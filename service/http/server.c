@@ -399,8 +399,15 @@ server_start(const struct server_config *cfg, const struct route *routes, size_t
     server->app = app;
     if (getrandom(&server->id_prefix, sizeof(server->id_prefix), 0) != sizeof(server->id_prefix))
         server->id_prefix = (uint32_t)time(NULL);
+    if (cfg->tls_cert_pem != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        log_error("--tls-cert was given, but this libmicrohttpd was built without TLS");
+        free(server);
+        return NULL;
+    }
     server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG
+            | (cfg->tls_cert_pem != NULL ? MHD_USE_TLS : 0),
+        (uint16_t)cfg->port, NULL, NULL,
         on_request, server,
         /* First, so that every message of the daemon goes through it. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, server,
@@ -410,9 +417,15 @@ server_start(const struct server_config *cfg, const struct route *routes, size_t
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        /* Without TLS the list ends here: the PEM options are ignored. */
+        cfg->tls_cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+        cfg->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem,
         MHD_OPTION_END);
     if (server->daemon == NULL) {
-        log_error("cannot listen on %s:%u", cfg->listen_addr, cfg->port);
+        log_error("cannot listen on %s:%u%s", cfg->listen_addr, cfg->port,
+                  cfg->tls_cert_pem != NULL ? " (or the TLS certificate and key do not load)"
+                                            : "");
         free(server);
         return NULL;
     }

@@ -90,6 +90,10 @@ struct server_config {
     unsigned    connection_timeout_s;
     unsigned    connection_limit;
     size_t      connection_memory;
+    /* PEM texts of the certificate chain and its key, both borrowed for
+     * the call; both NULL to serve plain HTTP. */
+    const char *tls_cert_pem;
+    const char *tls_key_pem;
 };
 
 struct server;

@@ -413,4 +413,7 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_KEYS_LIST] = {"keys_list", KEYS_LIST_SQL, 0},
     [STMT_KEYS_REVOKE] = {"keys_revoke", KEYS_REVOKE_SQL, 1},
     [STMT_KEYS_LOOKUP] = {"keys_lookup", KEYS_LOOKUP_SQL, 1},
+    /* Trends foundation: fraud-intake demo-data reads the prefectures. */
+    [STMT_DEMO_PREFECTURES] = {"demo_prefectures",
+        "SELECT code FROM regions WHERE level = 'prefecture' ORDER BY code", 0},
 };

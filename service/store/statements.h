@@ -46,6 +46,8 @@ enum statement {
     STMT_KEYS_LIST,
     STMT_KEYS_REVOKE,
     STMT_KEYS_LOOKUP,
+    /* Trends foundation: fraud-intake demo-data reads the prefectures. */
+    STMT_DEMO_PREFECTURES,
     STMT_COUNT
 };
 
