@@ -252,6 +252,25 @@ db_run(struct db_conn *conn, enum statement id, const char *const *params,
     return NULL;
 }
 
+enum store_status
+db_run_json(struct db_conn *conn, enum statement id, const char *const *params, json_t **out)
+{
+    enum store_status status;
+    PGresult         *res = db_run(conn, id, params, &status);
+
+    *out = NULL;
+    if (res == NULL)
+        return status;
+    if (PQntuples(res) == 0) {
+        status = STORE_NOT_FOUND;
+    } else {
+        *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        status = *out != NULL ? STORE_OK : STORE_FAILED;
+    }
+    PQclear(res);
+    return status;
+}
+
 static enum store_status
 run_command(struct db_conn *conn, enum statement id)
 {

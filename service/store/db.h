@@ -7,6 +7,7 @@
 #ifndef FRAUD_DB_H
 #define FRAUD_DB_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,6 +45,12 @@ void db_release(struct db *db, struct db_conn *conn);
  * broken is reopened on its next acquire. */
 PGresult *db_run(struct db_conn *conn, enum statement id, const char *const *params,
                  enum store_status *status);
+
+/* Runs a statement whose answer is one JSON text in the first column of
+ * its first row. On STORE_OK *out is a new reference; STORE_NOT_FOUND when
+ * the statement returned no row. */
+enum store_status db_run_json(struct db_conn *conn, enum statement id, const char *const *params,
+                              json_t **out);
 
 /* BEGIN, COMMIT and ROLLBACK. begin/commit return STORE_OK or why not;
  * rollback is best effort (a broken connection rolls back by itself). */

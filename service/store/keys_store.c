@@ -60,21 +60,6 @@ hex_decode(const char *in, unsigned char *out, size_t len)
     return 0;
 }
 
-/* Runs a statement whose one row, one column is a JSON array. */
-static enum store_status
-run_json(struct db_conn *conn, enum statement id, json_t **out)
-{
-    enum store_status status;
-    PGresult         *res = db_run(conn, id, NULL, &status);
-
-    *out = NULL;
-    if (res == NULL)
-        return status;
-    *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-    PQclear(res);
-    return *out != NULL ? STORE_OK : STORE_FAILED;
-}
-
 enum store_status
 keys_store_create_org(struct db_conn *conn, const char *name, const char *kind,
                       enum keys_store_outcome *outcome, char id_out[37])
@@ -101,7 +86,7 @@ keys_store_create_org(struct db_conn *conn, const char *name, const char *kind,
 enum store_status
 keys_store_list_orgs(struct db_conn *conn, json_t **out)
 {
-    return run_json(conn, STMT_KEYS_ORG_LIST, out);
+    return db_run_json(conn, STMT_KEYS_ORG_LIST, NULL, out);
 }
 
 enum store_status
@@ -132,7 +117,7 @@ keys_store_create_key(struct db_conn *conn, const char *org_name, const char *ro
 enum store_status
 keys_store_list_keys(struct db_conn *conn, json_t **out)
 {
-    return run_json(conn, STMT_KEYS_LIST, out);
+    return db_run_json(conn, STMT_KEYS_LIST, NULL, out);
 }
 
 enum store_status

@@ -251,19 +251,7 @@ report_updates_store_abandon(struct db_conn *conn)
 enum store_status
 report_updates_store_history(struct db_conn *conn, const char *id, json_t **history)
 {
-    const char       *params[1] = {id};
-    enum store_status status;
-    PGresult         *res = db_run(conn, STMT_REPORT_UPDATES_HISTORY, params, &status);
+    const char *params[1] = {id};
 
-    *history = NULL;
-    if (res == NULL)
-        return status;
-    if (PQntuples(res) == 0) {
-        status = STORE_NOT_FOUND;
-    } else {
-        *history = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-        status = *history != NULL ? STORE_OK : STORE_FAILED;
-    }
-    PQclear(res);
-    return status;
+    return db_run_json(conn, STMT_REPORT_UPDATES_HISTORY, params, history);
 }

@@ -101,21 +101,9 @@ reports_store_insert(struct db_conn *conn, const struct report *report, json_t *
 enum store_status
 reports_store_get(struct db_conn *conn, const char *id, json_t **stored)
 {
-    const char       *params[1] = {id};
-    enum store_status status;
-    PGresult         *res = db_run(conn, STMT_REPORT_GET, params, &status);
+    const char *params[1] = {id};
 
-    *stored = NULL;
-    if (res == NULL)
-        return status;
-    if (PQntuples(res) == 0) {
-        status = STORE_NOT_FOUND;
-    } else {
-        *stored = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-        status = *stored != NULL ? STORE_OK : STORE_FAILED;
-    }
-    PQclear(res);
-    return status;
+    return db_run_json(conn, STMT_REPORT_GET, params, stored);
 }
 
 enum store_status

@@ -40,13 +40,5 @@ vocab_store_load(struct db_conn *conn, struct vocab **out)
 enum store_status
 vocab_store_labels(struct db_conn *conn, json_t **out)
 {
-    enum store_status status;
-    PGresult         *res = db_run(conn, STMT_VOCAB_JSON, NULL, &status);
-
-    *out = NULL;
-    if (res == NULL)
-        return status;
-    *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-    PQclear(res);
-    return *out != NULL ? STORE_OK : STORE_FAILED;
+    return db_run_json(conn, STMT_VOCAB_JSON, NULL, out);
 }
