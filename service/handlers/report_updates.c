@@ -98,7 +98,8 @@ read_patch(const struct vocab *vocab, json_t *doc, const char *id,
 {
     violations_init(errs);
     report_patch_parse(doc, vocab, time(NULL), patch, errs);
-    report_patch_check(patch, current->report, current->links, id, vocab, errs);
+    report_patch_check(patch, current->report, json_object_get(current->report, "related"), id,
+                       vocab, errs);
 }
 
 /* Links must name reports that exist. */

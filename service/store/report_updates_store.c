@@ -14,30 +14,16 @@ void
 report_updates_store_state_free(struct report_updates_state *state)
 {
     json_decref(state->report);
-    json_decref(state->links);
     state->report = NULL;
-    state->links = NULL;
 }
 
-/* Reads the representation and the links of report `id`. */
+/* Reads the representation of report `id` (its links are in it). */
 static enum store_status
 read_state(struct db_conn *conn, const char *id, struct report_updates_state *state)
 {
-    const char       *params[1] = {id};
-    enum store_status status;
-    PGresult         *res = db_run(conn, STMT_REPORT_UPDATES_STATE, params, &status);
+    const char *params[1] = {id};
 
-    if (res == NULL)
-        return status;
-    if (PQntuples(res) == 0) {
-        status = STORE_NOT_FOUND;
-    } else {
-        state->report = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-        state->links = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-        status = state->report != NULL && state->links != NULL ? STORE_OK : STORE_FAILED;
-    }
-    PQclear(res);
-    return status;
+    return db_run_json(conn, STMT_REPORT_GET, params, &state->report);
 }
 
 enum store_status
@@ -49,7 +35,6 @@ report_updates_store_lock(struct db_conn *conn, const char *id,
     PGresult         *res;
 
     state->report = NULL;
-    state->links = NULL;
     status = db_begin(conn);
     if (status != STORE_OK)
         return status;
@@ -201,7 +186,6 @@ report_updates_store_apply(struct db_conn *conn, const char *id,
     PGresult            *res;
 
     after->report = NULL;
-    after->links = NULL;
     params[PARAM_ID] = id;
     for (int i = PARAM_SET; i < PARAM_COUNT; i++) {
         if (owned[i] == NULL)

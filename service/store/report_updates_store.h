@@ -14,10 +14,9 @@
 #include "domain/report_patch.h"
 #include "store/db.h"
 
-/* A report as an update sees it. Owns both references. */
+/* A report as an update sees it. Owns the reference. */
 struct report_updates_state {
     json_t *report;     /* the API representation, "version" included */
-    json_t *links;      /* ids of the reports it is linked to, in order */
 };
 
 void report_updates_store_state_free(struct report_updates_state *state);

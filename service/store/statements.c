@@ -168,11 +168,6 @@ const char statements_import_copy_sql[] =
 #define REPORT_UPDATES_LOCK_SQL                                                               \
     "SELECT version FROM reports WHERE id = $1::uuid FOR NO KEY UPDATE"
 
-#define REPORT_UPDATES_STATE_SQL                                                              \
-    "SELECT report_json(r), (SELECT coalesce(json_agg(l.related_id ORDER BY l.position),"    \
-    "    '[]') FROM report_links l WHERE l.report_id = r.id)"                                 \
-    " FROM reports r WHERE r.id = $1::uuid"
-
 #define REPORT_UPDATES_UNKNOWN_SQL                                                            \
     "SELECT t.i - 1 FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS t(id, i)"   \
     " WHERE t.id IS NOT NULL"                                                                 \
@@ -390,7 +385,6 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_IDEMPOTENCY_PURGE] = {"idempotency_purge", IDEMPOTENCY_PURGE_SQL, 2},
     /* Police updates and their history (PATCH /v1/reports/{id}). */
     [STMT_REPORT_UPDATES_LOCK] = {"report_updates_lock", REPORT_UPDATES_LOCK_SQL, 1},
-    [STMT_REPORT_UPDATES_STATE] = {"report_updates_state", REPORT_UPDATES_STATE_SQL, 1},
     [STMT_REPORT_UPDATES_UNKNOWN] = {"report_updates_unknown", REPORT_UPDATES_UNKNOWN_SQL, 1},
     [STMT_REPORT_UPDATES_APPLY] = {"report_updates_apply", REPORT_UPDATES_APPLY_SQL, 8},
     [STMT_REPORT_UPDATES_RECORD] = {"report_updates_record", REPORT_UPDATES_RECORD_SQL, 4},

@@ -27,7 +27,6 @@ enum statement {
     STMT_IDEMPOTENCY_PURGE,
     /* Police updates and their history (PATCH /v1/reports/{id}). */
     STMT_REPORT_UPDATES_LOCK,
-    STMT_REPORT_UPDATES_STATE,
     STMT_REPORT_UPDATES_UNKNOWN,
     STMT_REPORT_UPDATES_APPLY,
     STMT_REPORT_UPDATES_RECORD,
