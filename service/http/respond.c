@@ -14,9 +14,39 @@ void
 respond_json(struct response *resp, unsigned status, json_t *body)
 {
     json_decref(resp->body);
+    free(resp->text);
+    resp->text = NULL;
     resp->status = status;
     resp->body = body;
     resp->content_type = "application/json";
+}
+
+void
+respond_text(struct response *resp, unsigned status, const char *content_type, char *text,
+             size_t len)
+{
+    json_decref(resp->body);
+    resp->body = NULL;
+    free(resp->text);
+    resp->status = status;
+    resp->text = text;
+    resp->text_len = text != NULL ? len : 0;
+    resp->content_type = content_type;
+}
+
+void
+respond_header(struct response *resp, const char *name, const char *value_fmt, ...)
+{
+    struct response_header *field;
+    va_list                 ap;
+
+    if (resp->header_count >= RESPONSE_HEADERS_MAX)
+        return;
+    field = &resp->headers[resp->header_count++];
+    field->name = name;
+    va_start(ap, value_fmt);
+    vsnprintf(field->value, sizeof(field->value), value_fmt, ap);
+    va_end(ap);
 }
 
 static json_t *
@@ -41,6 +71,8 @@ respond_problem(struct response *resp, const struct request *req, unsigned statu
     vsnprintf(detail, sizeof(detail), detail_fmt, ap);
     va_end(ap);
     json_decref(resp->body);
+    free(resp->text);
+    resp->text = NULL;
     resp->status = status;
     resp->body = problem_body(req, status, slug, title, detail);
     resp->content_type = "application/problem+json";
@@ -133,6 +165,8 @@ respond_not_modified(struct response *resp)
 {
     json_decref(resp->body);
     resp->body = NULL;
+    free(resp->text);
+    resp->text = NULL;
     resp->status = 304;
 }
 
@@ -156,6 +190,10 @@ respond_send(const struct request *req, struct response *resp)
         if (text == NULL)
             return MHD_NO;
         len = strlen(text);
+    } else if (resp->text != NULL) {
+        text = resp->text;
+        len = resp->text_len;
+        resp->text = NULL;
     }
     response = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (response == NULL) {
@@ -164,7 +202,7 @@ respond_send(const struct request *req, struct response *resp)
     }
     add_header(response, "X-Request-Id", req->request_id);
     add_header(response, "Cache-Control", "no-store");
-    if (resp->body != NULL)
+    if (resp->body != NULL || len > 0)
         add_header(response, "Content-Type", resp->content_type);
     if (resp->location[0] != '\0')
         add_header(response, "Location", resp->location);
@@ -180,6 +218,8 @@ respond_send(const struct request *req, struct response *resp)
         snprintf(retry, sizeof(retry), "%u", resp->retry_after_s);
         add_header(response, "Retry-After", retry);
     }
+    for (unsigned i = 0; i < resp->header_count; i++)
+        add_header(response, resp->headers[i].name, resp->headers[i].value);
     rc = MHD_queue_response(req->connection, resp->status, response);
     MHD_destroy_response(response);
     json_decref(resp->body);

@@ -44,6 +44,16 @@ bool respond_etag_matches(const char *field, long long version, bool weak);
 /* 304 Not Modified: no body; the ETag set with respond_etag stays. */
 void respond_not_modified(struct response *resp);
 
+/* Sets a body that is not JSON: takes `text` (len bytes, malloc'd), also
+ * on failure; content_type is a static string. */
+void respond_text(struct response *resp, unsigned status, const char *content_type, char *text,
+                  size_t len);
+
+/* Adds a header field to resp; the value is cut at 199 bytes. Past
+ * RESPONSE_HEADERS_MAX fields, the field is dropped. `name` is static. */
+void respond_header(struct response *resp, const char *name, const char *value_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Serialises and queues `resp` on the connection; releases resp->body.
  * Returns libmicrohttpd's result. */
 int respond_send(const struct request *req, struct response *resp);

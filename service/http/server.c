@@ -27,6 +27,7 @@ struct server {
     const struct route *routes;
     size_t              route_count;
     size_t              body_max;
+    server_admit        admit;
     void               *app;
     uint32_t            id_prefix;
     atomic_uint_fast32_t id_counter;
@@ -181,6 +182,9 @@ refuse_early(struct server *server, struct exchange *ex)
                         "There is no resource at this path");
         return true;
     }
+    if (ex->route->roles != 0 && server->admit != NULL
+        && !server->admit(req, ex->route, &ex->resp))
+        return true;
     if (ex->route->stream != NULL) {
         if (is_media_type(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
                                                       MHD_HTTP_HEADER_CONTENT_TYPE),
@@ -360,6 +364,7 @@ on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
              elapsed_ms(&ex->started), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     json_decref(ex->resp.body);
     free(ex->resp.link);
+    free(ex->resp.text);
     body_free(&ex->body);
     free(ex);
     *con_cls = NULL;
@@ -396,6 +401,7 @@ server_start(const struct server_config *cfg, const struct route *routes, size_t
     server->routes = routes;
     server->route_count = route_count;
     server->body_max = cfg->body_max;
+    server->admit = cfg->admit;
     server->app = app;
     if (getrandom(&server->id_prefix, sizeof(server->id_prefix), 0) != sizeof(server->id_prefix))
         server->id_prefix = (uint32_t)time(NULL);

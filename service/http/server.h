@@ -12,6 +12,19 @@
 
 struct MHD_Connection;
 
+/* Who is calling, as the admission hook (server_config.admit) found out.
+ * `role` is one bit of the set the hook and the route table share; 0 until
+ * admitted, and for routes open to anyone. */
+struct principal {
+    unsigned role;
+    /* No credentials were presented (an anonymous public submission). */
+    bool     anonymous;
+    /* The key's public prefix, "" when anonymous: safe to log. */
+    char     key_prefix[12];
+    /* The key's organisation as a UUID, "" when anonymous. */
+    char     organisation_id[37];
+};
+
 /* What a handler sees of a request. Everything is borrowed and valid only
  * while the handler runs. */
 struct request {
@@ -26,7 +39,17 @@ struct request {
     /* The caller's address ("127.0.0.1", "::1"), "" when unknown: what
      * scopes an Idempotency-Key until callers authenticate. */
     char                   client[64];
+    struct principal       who;
     void                  *app;
+};
+
+/* Extra response header fields a response may carry, beyond those it has
+ * members for. */
+#define RESPONSE_HEADERS_MAX 4
+
+struct response_header {
+    const char *name;       /* static string */
+    char        value[200];
 };
 
 /* What a handler answers. The server presets a 500 problem; a handler
@@ -41,6 +64,12 @@ struct response {
     char        etag[24];       /* sent as ETag when not empty, quotes included */
     bool        replayed;       /* sent as Idempotent-Replayed: true */
     char       *link;           /* sent as Link when not NULL; owned, freed with the exchange */
+    /* A body that is not JSON (text/csv), sent as is with content_type
+     * when `body` is NULL; owned, freed with the exchange. */
+    char       *text;
+    size_t      text_len;
+    struct response_header headers[RESPONSE_HEADERS_MAX];
+    unsigned    header_count;
 };
 
 typedef void (*route_handler)(struct request *req, struct response *resp);
@@ -80,7 +109,19 @@ struct route {
     const char   *media_type;
     /* This route's body cap in bytes; 0 means the server's body_max. */
     size_t        body_max;
+    /* The role bits admitted (see server_config.admit); 0: open to anyone
+     * without credentials, as health checks are. */
+    unsigned      roles;
 };
+
+/* Decides whether a request may reach its route, once its headers are in
+ * and before any of its body is read: who is calling, whether the route
+ * admits that role, whether a rate limit is spent. Fills req->who and
+ * returns true to go on; or fills resp with the refusal (401, 403, 429,
+ * 503) and returns false. May add header fields to resp either way (rate
+ * limit state), and they are sent with whatever answer follows. */
+typedef bool (*server_admit)(struct request *req, const struct route *route,
+                             struct response *resp);
 
 struct server_config {
     const char *listen_addr;
@@ -94,6 +135,8 @@ struct server_config {
      * the call; both NULL to serve plain HTTP. */
     const char *tls_cert_pem;
     const char *tls_key_pem;
+    /* Runs before every route whose `roles` is not 0; NULL admits all. */
+    server_admit admit;
 };
 
 struct server;
