@@ -140,6 +140,23 @@ if ! "$bin" migrate >"$tmp/migrate.log" 2>&1; then
     exit 1
 fi
 
+# One organisation per kind of caller, and a second police station to
+# prove that stations cannot see each other's reports. Each key is
+# exported as FRAUD_TEST_KEY_<NAME>; FRAUD_TEST_KEY (station A's police
+# key) is what the suites send unless a test says otherwise.
+make_key() { # NAME ORG KIND ROLE
+    local out
+    "$bin" orgs create --name "$2" --kind "$3" >/dev/null
+    out=$("$bin" keys create --org "$2" --role "$4")
+    export "FRAUD_TEST_KEY_$1=$(sed -n 's/^key\t//p' <<<"$out")"
+}
+make_key POLICE "Test station A" police_station police
+make_key POLICE_B "Test station B" police_station police
+make_key PUBLIC "Test public form" public_form public
+make_key ANALYST "Test analysis unit" analysis_unit analyst
+make_key ADMIN "Test administration" admin admin
+export FRAUD_TEST_KEY=$FRAUD_TEST_KEY_POLICE
+
 http_port=$(pg_free_port)
 PORT=$http_port LISTEN_ADDR=127.0.0.1 "$bin" serve >"$service_log" 2>&1 &
 service_pid=$!

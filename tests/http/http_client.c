@@ -133,6 +133,8 @@ http_client_perform(const struct http_request *req, struct http_response *out)
     struct upload      upload = { req->body, req->body_len, 0 };
     char              *url = NULL;
     char              *content_type = NULL;
+    char              *authorization = NULL;
+    const char        *key = req->key != NULL ? req->key : getenv("FRAUD_TEST_KEY");
     CURL              *curl;
     CURLcode           rc = CURLE_FAILED_INIT;
 
@@ -157,8 +159,18 @@ http_client_perform(const struct http_request *req, struct http_response *out)
     }
     if (req->chunked)
         headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
-    for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+    for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+        if (strncasecmp(req->headers[i], "Authorization:", 14) == 0)
+            key = NULL;
         headers = curl_slist_append(headers, req->headers[i]);
+    }
+    if (key != NULL && key[0] != '\0') {
+        if (asprintf(&authorization, "Authorization: Bearer %s", key) < 0) {
+            authorization = NULL;
+            goto out;
+        }
+        headers = curl_slist_append(headers, authorization);
+    }
     if (headers == NULL)
         goto out;
 
@@ -202,6 +214,7 @@ out:
         out->body_len = 0;
     }
     curl_slist_free_all(headers);
+    free(authorization);
     free(content_type);
     free(url);
     if (curl != NULL)
@@ -323,4 +336,15 @@ http_client_is_uuid(const char *s)
         }
     }
     return true;
+}
+
+const char *
+http_client_key(const char *role)
+{
+    char name[64];
+
+    snprintf(name, sizeof(name), "FRAUD_TEST_KEY_%s", role);
+    for (char *p = name; *p != '\0'; p++)
+        *p = (char)toupper((unsigned char)*p);
+    return testutil_env(name);
 }

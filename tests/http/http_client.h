@@ -28,6 +28,10 @@ struct http_request {
     bool        chunked;
     /* Extra "Name: value" lines, NULL-terminated; NULL for none. */
     const char *const *headers;
+    /* The API key sent as "Authorization: Bearer <key>": NULL sends the
+     * suite's default key (FRAUD_TEST_KEY, a police key of station A), ""
+     * sends none. An Authorization line in `headers` replaces it. */
+    const char *key;
     /* Whole-transfer limit; 0 means 10 s, so a hang fails the test. */
     long        timeout_ms;
 };
@@ -93,6 +97,11 @@ void http_client_assert_common(const struct http_response *resp);
  * Returns a new reference to the problem object; caller json_decref()s. */
 json_t *http_client_assert_problem(const struct http_response *resp, long status,
                                    const char *type);
+
+/* The test key of `role` ("police", "police_b" for a second station,
+ * "public", "analyst", "admin"), from FRAUD_TEST_KEY_<ROLE>, borrowed
+ * from the environment; fails the test when it is not set. */
+const char *http_client_key(const char *role);
 
 /* True when s is a UUID in 8-4-4-4-12 hexadecimal form. */
 bool http_client_is_uuid(const char *s);
