@@ -104,7 +104,19 @@ fuzz:
 		build/fuzz/fuzz_report build/fuzz/fuzz_phone
 	@scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
+# The trend benchmark (bench/README.md): the service and its load client,
+# bench/trendbench, built like the rest; bench/trends.sh runs them. Not
+# part of make test.
+.PHONY: bench
+bench: $(BIN) $(BUILD)/trendbench
+
+$(BUILD)/trendbench: $(BUILD)/bench/trendbench.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl) -lpthread
+
+$(BUILD)/bench/%.o: CFLAGS += $(shell pkg-config --cflags libcurl)
+
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/service/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/service/main.d $(BUILD)/bench/trendbench.d

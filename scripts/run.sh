@@ -57,6 +57,8 @@ use_private_cluster() {
         fi
         echo "run.sh: creating PostgreSQL cluster in $cluster_dir" >&2
         pg_init "$cluster_dir" dev
+        # Until the first keys have been made and shown (first_keys below).
+        : >"$cluster_dir/keys-pending"
     fi
 
     # The port is chosen once and kept, so the URL stays the same across runs.
@@ -85,8 +87,39 @@ use_private_cluster() {
     echo "run.sh: DATABASE_URL=$DATABASE_URL" >&2
 }
 
+# The first time the private cluster serves, it gets an administration
+# with an admin key and a police station with a police key, printed once:
+# only their hashes are stored, so they cannot be shown again.
+first_keys() {
+    local admin police
+    "$bin" migrate >/dev/null
+    "$bin" orgs create --name "Local administration" --kind admin >/dev/null 2>&1 || true
+    "$bin" orgs create --name "Local police station" --kind police_station >/dev/null 2>&1 || true
+    admin=$("$bin" keys create --org "Local administration" --role admin 2>/dev/null |
+        sed -n 's/^key\t//p')
+    police=$("$bin" keys create --org "Local police station" --role police 2>/dev/null |
+        sed -n 's/^key\t//p')
+    if [[ -z $admin || -z $police ]]; then
+        echo "run.sh: could not make the first keys; they will be tried again next time" >&2
+        return 0
+    fi
+    rm -f -- "$cluster_dir/keys-pending"
+    cat >&2 <<EOF
+run.sh: keys for this local database, shown this once (only their hashes are stored):
+  admin   $admin
+  police  $police
+run.sh: make more with 'fraud-intake keys create --org NAME --role ROLE' (DATABASE_URL as
+  above) or with POST /v1/keys and the admin key.
+EOF
+    example_key=$police
+}
+
+example_key='<your key>'
 if [[ -z ${DATABASE_URL:-} ]]; then
     use_private_cluster
+    if (($# == 0)) && [[ -e $cluster_dir/keys-pending ]]; then
+        first_keys
+    fi
 fi
 
 if (($# > 0)); then
@@ -116,7 +149,8 @@ http_addr=${LISTEN_ADDR:-127.0.0.1}
 cat >&2 <<EOF
 run.sh: fraud-intake on http://$http_addr:$http_port (Ctrl-C stops it and the database)
 run.sh: try
-  curl -s -X POST http://$http_addr:$http_port/v1/reports -H 'Content-Type: application/json' --data @tests/data/reports/valid/domain_case_1.json
+  curl -s -X POST http://$http_addr:$http_port/v1/reports -H "Authorization: Bearer $example_key" \\
+    -H 'Content-Type: application/json' --data @tests/data/reports/valid/domain_case_1.json
 EOF
 
 # wait returns early (>128) whenever a trapped signal arrives, with the

@@ -147,7 +147,7 @@ fi
 make_key() { # NAME ORG KIND ROLE
     local out
     "$bin" orgs create --name "$2" --kind "$3" >/dev/null
-    out=$("$bin" keys create --org "$2" --role "$4")
+    out=$("$bin" keys create --org "$2" --role "$4" 2>/dev/null)
     export "FRAUD_TEST_KEY_$1=$(sed -n 's/^key\t//p' <<<"$out")"
 }
 make_key POLICE "Test station A" police_station police
@@ -156,6 +156,12 @@ make_key PUBLIC "Test public form" public_form public
 make_key ANALYST "Test analysis unit" analysis_unit analyst
 make_key ADMIN "Test administration" admin admin
 export FRAUD_TEST_KEY=$FRAUD_TEST_KEY_POLICE
+
+# Limits far above what the suites send, so that no test trips one by
+# accident; the rate limit tests start their own service with small ones.
+export RATE_LIMIT_PUBLIC=100000/60 RATE_LIMIT_POLICE=100000/60 RATE_LIMIT_ANALYST=100000/60 \
+    RATE_LIMIT_ADMIN=100000/60 RATE_LIMIT_ADDRESS=100000/60
+export ANONYMOUS_SUBMISSIONS=1
 
 http_port=$(pg_free_port)
 PORT=$http_port LISTEN_ADDR=127.0.0.1 "$bin" serve >"$service_log" 2>&1 &

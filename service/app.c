@@ -10,6 +10,24 @@
 #include "log.h"
 #include "store/vocab_store.h"
 
+/* The policy names are what clients see in RateLimit-Policy. */
+static struct ratelimit *
+limits_create(const struct config *cfg)
+{
+    static const char *const names[CONFIG_RATE_CLASSES] = {
+        [CONFIG_RATE_PUBLIC] = "public",
+        [CONFIG_RATE_POLICE] = "police",
+        [CONFIG_RATE_ANALYST] = "analyst",
+        [CONFIG_RATE_ADMIN] = "admin",
+        [CONFIG_RATE_ADDRESS] = "address",
+    };
+    struct ratelimit_class classes[CONFIG_RATE_CLASSES];
+
+    for (int i = 0; i < CONFIG_RATE_CLASSES; i++)
+        classes[i] = (struct ratelimit_class){names[i], cfg->rate[i].quota, cfg->rate[i].window_s};
+    return ratelimit_create(classes, CONFIG_RATE_CLASSES, cfg->rate_limit_slots);
+}
+
 int
 app_init(struct app *app, const struct config *cfg, struct db *db, int migrations_expected)
 {
@@ -20,6 +38,7 @@ app_init(struct app *app, const struct config *cfg, struct db *db, int migration
     app->db = db;
     app->migrations_expected = migrations_expected;
     app->vocab = NULL;
+    app->limits = NULL;
     pthread_mutex_init(&app->vocab_lock, NULL);
     if (conn != NULL)
         status = vocab_store_load(conn, &app->vocab);
@@ -30,12 +49,20 @@ app_init(struct app *app, const struct config *cfg, struct db *db, int migration
         return -1;
     }
     app->vocab_loaded_at = time(NULL);
+    app->limits = limits_create(cfg);
+    if (app->limits == NULL) {
+        log_error("cannot make the rate limit table of %u buckets", cfg->rate_limit_slots);
+        app_fini(app);
+        return -1;
+    }
     return 0;
 }
 
 void
 app_fini(struct app *app)
 {
+    ratelimit_destroy(app->limits);
+    app->limits = NULL;
     vocab_unref(app->vocab);
     app->vocab = NULL;
     pthread_mutex_destroy(&app->vocab_lock);

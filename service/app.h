@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "domain/vocab.h"
+#include "http/ratelimit.h"
 #include "store/db.h"
 
 /* Code lists are reloaded at most this often, and only when a report
@@ -23,10 +24,14 @@ struct app {
     pthread_mutex_t      vocab_lock;
     struct vocab        *vocab;
     time_t               vocab_loaded_at;
+    /* One bucket per key, and per address for callers without one; the
+     * classes are indexed by enum config_rate_class. */
+    struct ratelimit    *limits;
 };
 
-/* Loads the first snapshot. Borrows cfg and db for the app's lifetime.
- * Returns 0, or -1 when the database cannot give the code lists. */
+/* Loads the first snapshot and makes the rate limit table. Borrows cfg
+ * and db for the app's lifetime. Returns 0, or -1 when the database
+ * cannot give the code lists or memory is short. */
 int app_init(struct app *app, const struct config *cfg, struct db *db, int migrations_expected);
 
 void app_fini(struct app *app);

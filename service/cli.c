@@ -13,10 +13,7 @@
 #include "store/db.h"
 #include "store/keys_store.h"
 
-/* A new prefix collides with an old one about once in 2^40 / keys tries;
- * a few retries make a failure practically impossible. */
-#define KEY_CREATE_TRIES 3
-#define ORG_NAME_MAX     200
+#define ORG_NAME_MAX 200
 
 static const char usage[] =
     "usage: fraud-intake orgs create --name NAME --kind KIND\n"
@@ -126,7 +123,8 @@ orgs_create(struct db_conn *conn, int argc, char **argv)
         return usage_error("orgs create needs --name and --kind");
     if (!is_org_name(options[0].value))
         return usage_error("an organisation name is 1 to 200 bytes without control characters");
-    status = keys_store_create_org(conn, options[0].value, options[1].value, &outcome, id);
+    status = keys_store_create_org(conn, options[0].value, options[1].value, NULL, &outcome,
+                                   id);
     if (status != STORE_OK)
         return store_failed(status);
     if (outcome == KEYS_STORE_UNKNOWN_KIND) {
@@ -156,28 +154,6 @@ orgs_list(struct db_conn *conn)
     return 0;
 }
 
-/* Stores a fresh key, with a new one when its prefix is taken. On STORE_OK
- * with KEYS_STORE_DONE, *key holds what was stored. */
-static enum store_status
-create_key(struct db_conn *conn, const char *org, const char *role, struct apikey_new *key,
-           enum keys_store_outcome *outcome)
-{
-    enum store_status status = STORE_OK;
-
-    *outcome = KEYS_STORE_PREFIX_TAKEN;
-    for (int tries = 0; tries < KEY_CREATE_TRIES && *outcome == KEYS_STORE_PREFIX_TAKEN;
-         tries++) {
-        if (apikey_generate(key) != 0) {
-            fputs("fraud-intake: no random bytes for a key\n", stderr);
-            return STORE_FAILED;
-        }
-        status = keys_store_create_key(conn, org, role, key, outcome);
-        if (status != STORE_OK)
-            break;
-    }
-    return status;
-}
-
 static int
 keys_create(struct db_conn *conn, int argc, char **argv)
 {
@@ -189,13 +165,16 @@ keys_create(struct db_conn *conn, int argc, char **argv)
 
     if (parse_options(argc, argv, 3, options, 2) != 0)
         return usage_error("keys create needs --org and --role");
-    status = create_key(conn, options[0].value, options[1].value, &key, &outcome);
+    status = keys_store_issue(conn, options[0].value, options[1].value, NULL, &key, &outcome);
     if (status != STORE_OK)
         exit_status = store_failed(status);
     else if (outcome == KEYS_STORE_UNKNOWN_ORGANISATION)
         fprintf(stderr, "fraud-intake: no organisation is named \"%s\"\n", options[0].value);
     else if (outcome == KEYS_STORE_UNKNOWN_ROLE)
         fprintf(stderr, "fraud-intake: unknown role \"%s\"\n", options[1].value);
+    else if (outcome == KEYS_STORE_ROLE_NOT_FOR_KIND)
+        fputs("fraud-intake: police keys belong to police stations (kind police_station)\n",
+              stderr);
     else if (outcome != KEYS_STORE_DONE)
         fputs("fraud-intake: no free key prefix was found; try again\n", stderr);
     else {
@@ -233,7 +212,7 @@ keys_revoke(struct db_conn *conn, const char *prefix)
 
     if (!is_prefix(prefix))
         return usage_error("a key prefix is 8 characters of a-z and 2-7");
-    status = keys_store_revoke(conn, prefix, revoked_at, &already);
+    status = keys_store_revoke(conn, prefix, NULL, revoked_at, &already);
     if (status == STORE_NOT_FOUND) {
         fprintf(stderr, "fraud-intake: no key has the prefix %s\n", prefix);
         return 1;

@@ -43,6 +43,57 @@ env_unsigned(const char *name, unsigned fallback, unsigned min, unsigned max, un
     return 0;
 }
 
+/* Reads "<quota>/<window seconds>" ("600/60"); -1 when malformed. */
+static int
+env_rate(const char *name, struct config_rate fallback, struct config_rate *out)
+{
+    const char   *text = getenv(name);
+    char         *end;
+    unsigned long quota, window;
+
+    *out = fallback;
+    if (text == NULL || *text == '\0')
+        return 0;
+    errno = 0;
+    quota = strtoul(text, &end, 10);
+    if (errno == 0 && *end == '/' && end != text) {
+        const char *rest = end + 1;
+
+        window = strtoul(rest, &end, 10);
+        if (errno == 0 && end != rest && *end == '\0' && quota >= 1 && quota <= 1000000
+            && window >= 1 && window <= 86400) {
+            *out = (struct config_rate){(unsigned)quota, (unsigned)window};
+            return 0;
+        }
+    }
+    log_error("%s must read QUOTA/SECONDS, such as 600/60 (quota 1 to 1000000, window 1 to "
+              "86400 s)", name);
+    return -1;
+}
+
+/* The limits of each class; defaults sized for a station's case system
+ * and an analyst's dashboard, stricter for public forms and for callers
+ * without a key. */
+static int
+rates_load(struct config *cfg)
+{
+    static const struct {
+        const char        *name;
+        struct config_rate fallback;
+    } classes[CONFIG_RATE_CLASSES] = {
+        [CONFIG_RATE_PUBLIC] = {"RATE_LIMIT_PUBLIC", {120, 60}},
+        [CONFIG_RATE_POLICE] = {"RATE_LIMIT_POLICE", {1200, 60}},
+        [CONFIG_RATE_ANALYST] = {"RATE_LIMIT_ANALYST", {1200, 60}},
+        [CONFIG_RATE_ADMIN] = {"RATE_LIMIT_ADMIN", {120, 60}},
+        [CONFIG_RATE_ADDRESS] = {"RATE_LIMIT_ADDRESS", {30, 60}},
+    };
+
+    for (int i = 0; i < CONFIG_RATE_CLASSES; i++)
+        if (env_rate(classes[i].name, classes[i].fallback, &cfg->rate[i]) != 0)
+            return -1;
+    return env_unsigned("RATE_LIMIT_SLOTS", 100000, 1000, 10000000, &cfg->rate_limit_slots);
+}
+
 /* A PEM file is a few KiB; anything far larger is the wrong file. */
 #define PEM_MAX (1024 * 1024)
 
@@ -139,6 +190,7 @@ config_load(struct config *cfg, int argc, char **argv)
 {
     long     cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned body_kib;
+    unsigned anonymous;
 
     cfg->tls_cert_pem = NULL;
     cfg->tls_key_pem = NULL;
@@ -156,8 +208,14 @@ config_load(struct config *cfg, int argc, char **argv)
         || env_unsigned("BODY_MAX_KIB", 64, 1, 1024, &body_kib) != 0
         || env_unsigned("IDEMPOTENCY_PURGE_INTERVAL_S", 300, 1, 86400,
                         &cfg->idempotency_purge_interval_s) != 0
-        || env_unsigned("IDEMPOTENCY_TTL_H", 24, 24, 8760, &cfg->idempotency_ttl_h) != 0)
+        || env_unsigned("IDEMPOTENCY_TTL_H", 24, 24, 8760, &cfg->idempotency_ttl_h) != 0
+        || env_unsigned("ANONYMOUS_SUBMISSIONS", 0, 0, 1, &anonymous) != 0
+        || rates_load(cfg) != 0
+        || env_unsigned("TREND_K", 10, 1, 1000000, &cfg->trend_k) != 0
+        || env_unsigned("TREND_APPLY_INTERVAL_MS", 500, 10, 600000,
+                        &cfg->trend_apply_interval_ms) != 0)
         return -1;
+    cfg->anonymous_submissions = anonymous == 1;
     cfg->body_max = (size_t)body_kib * 1024;
     return tls_load(cfg, argc, argv);
 }

@@ -6,6 +6,23 @@
 
 #include <stddef.h>
 
+/* The rate limit classes: one per role, and one per client address for
+ * callers without a valid key. */
+enum config_rate_class {
+    CONFIG_RATE_PUBLIC,
+    CONFIG_RATE_POLICE,
+    CONFIG_RATE_ANALYST,
+    CONFIG_RATE_ADMIN,
+    CONFIG_RATE_ADDRESS,
+    CONFIG_RATE_CLASSES
+};
+
+/* A token bucket: `quota` requests, refilled over `window_s` seconds. */
+struct config_rate {
+    unsigned quota;
+    unsigned window_s;
+};
+
 struct config {
     const char *database_url;       /* borrowed from the environment */
     const char *listen_addr;
@@ -24,6 +41,17 @@ struct config {
      * config; config_free releases them. */
     char       *tls_cert_pem;
     char       *tls_key_pem;
+    /* Whether POST /v1/reports (and the routes a public form needs) take
+     * callers without a key, as role public, limited per address. */
+    int         anonymous_submissions;
+    struct config_rate rate[CONFIG_RATE_CLASSES];
+    unsigned    rate_limit_slots;
+    /* Trend answers hide every count under this from callers who are neither
+     * analysts nor police (k-suppression). */
+    unsigned    trend_k;
+    /* How often the trend worker applies pending rollup rows: the bound on
+     * how far the rollups lag behind intake. */
+    unsigned    trend_apply_interval_ms;
 };
 
 /* Fills *cfg from the environment and, for `serve`, its flags

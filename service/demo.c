@@ -13,8 +13,13 @@
  * by many reports and top-N lists mean something.
  *
  * Reports are loaded in chunks, each one transaction of three COPYs
- * (reports, report_phones, report_apps): the statement-level rollup
- * triggers of migrations/0011 then run once per COPY, not once per row.
+ * (reports, report_phones, report_apps): the statement-level triggers of
+ * migrations/0013 then queue the chunk's trend contributions once per
+ * COPY, not once per row. A trend worker (service/trend_worker.c) applies
+ * the queue on a second connection while the load runs, and demo-data
+ * applies what is left before it ends.
+ * Reports come in the order they happened, as intake receives them, so
+ * that each batch the trend worker applies covers a few hours only.
  * Every value written is generated here from fixed alphabets (no tab,
  * newline or backslash), so the COPY text needs no escaping.
  */
@@ -29,9 +34,10 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "trend_worker.h"
 
-/* Reports per transaction: big enough that the per-COPY rollup upserts
- * are amortised, small enough that a failure loses little. */
+/* Reports per transaction: big enough that the per-COPY trigger
+ * statements are amortised, small enough that a failure loses little. */
 #define DEMO_CHUNK 50000
 /* Median loss in fen (30,000 yuan) and the spread of its logarithm. */
 #define DEMO_LOSS_MEDIAN_MINOR 3000000.0
@@ -90,6 +96,7 @@ struct demo {
     /* ln(pool + 1) of the three pools, for zipf_rank. */
     double          log_phones, log_apps, log_prefectures;
     time_t          now;
+    long long       made;   /* reports generated so far */
     struct buffer   rows, phones, apps;
 };
 
@@ -260,6 +267,18 @@ add_indicators(struct demo *d, const char *id)
     }
 }
 
+/* When the next report happened: a random point of the next of `reports`
+ * equal slices of the D days that end now. Uniform over the days, as one
+ * draw over all of them would be, but in order. */
+static time_t
+next_time(struct demo *d)
+{
+    double span_s = (double)d->days * 86400.0;
+    double done = ((double)d->made++ + next_unit(d)) / (double)d->reports;
+
+    return d->now - (time_t)(span_s * (1.0 - done));
+}
+
 /* One report row and its indicator rows. The draws are made one per
  * statement, in a fixed order (the order of a call's arguments is not), so
  * that a seed gives the same reports in every build. */
@@ -274,7 +293,7 @@ add_report(struct demo *d)
     size_t      region = zipf_rank(d, d->prefecture_count, d->log_prefectures);
     bool        paid = strcmp(stage, "first_payment") == 0
                 || strcmp(stage, "repeat_payment") == 0;
-    time_t      at = d->now - (time_t)(next_unit(d) * (double)d->days * 86400.0);
+    time_t      at = next_time(d);
     time_t      later = at + (time_t)(next_unit(d) * 72 * 3600.0);
     double      loss = paid ? DEMO_LOSS_MEDIAN_MINOR * demo_exp(DEMO_LOSS_SIGMA * next_gauss(d))
                             : 0.0;
@@ -418,35 +437,73 @@ load(struct db_conn *conn, struct demo *d)
     return 0;
 }
 
-int
-demo_run(int argc, char **argv, const struct config *cfg)
+/* Applies what is left of the trend queue, so that the rollups hold all
+ * the reports when demo-data exits. */
+static int
+drain(struct db *db)
 {
-    struct demo     d = {0};
-    struct db      *db;
-    struct db_conn *conn;
-    int             exit_status;
+    struct timespec start;
+    long            applied;
+    double          took;
 
-    if (parse_args(argc, argv, &d) != 0) {
-        fputs("usage: fraud-intake demo-data --reports N [--days D] [--seed S]\n", stderr);
-        return 2;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    applied = trend_worker_drain(db);
+    took = seconds_since(&start);
+    if (applied < 0) {
+        fputs("fraud-intake: demo-data could not apply the trend rollups\n", stderr);
+        return 1;
     }
+    fprintf(stderr, "demo-data: the last %ld queued trend rows applied in %.1f s\n", applied,
+            took);
+    return 0;
+}
+
+int
+demo_generate(struct db_conn *conn, long long reports, long long days, long long seed)
+{
+    struct demo d = {.reports = reports, .days = days, .seed = seed};
+    int         exit_status;
+
     d.state = (uint64_t)d.seed;
     d.now = time(NULL);
     d.phone_pool = (size_t)(d.reports / 20 > 100 ? d.reports / 20 : 100);
     d.app_pool = (size_t)(d.reports / 200 > 50 ? d.reports / 200 : 50);
     d.log_phones = demo_log((double)d.phone_pool + 1.0);
     d.log_apps = demo_log((double)d.app_pool + 1.0);
-    /* A bulk load may take minutes: no statement timeout. */
-    db = db_create(cfg->database_url, 1, cfg->db_connect_timeout_ms, 0);
+    exit_status = load(conn, &d);
+    demo_free(&d);
+    return exit_status;
+}
+
+int
+demo_run(int argc, char **argv, const struct config *cfg)
+{
+    struct demo     d = {0};
+    struct db      *db;
+    struct db_conn *conn;
+    struct trend_worker *worker;
+    int             exit_status;
+
+    if (parse_args(argc, argv, &d) != 0) {
+        fputs("usage: fraud-intake demo-data --reports N [--days D] [--seed S]\n", stderr);
+        return 2;
+    }
+    /* A bulk load may take minutes: no statement timeout. Two connections:
+     * one loads while the other applies the trend queue, as the worker of
+     * a serving instance would. */
+    db = db_create(cfg->database_url, 2, cfg->db_connect_timeout_ms, 0);
     conn = db != NULL ? db_acquire(db) : NULL;
     if (conn == NULL) {
         fputs("fraud-intake: cannot connect to the database\n", stderr);
         db_destroy(db);
         return 1;
     }
-    exit_status = load(conn, &d);
+    worker = trend_worker_start(db, cfg->trend_apply_interval_ms);
+    exit_status = demo_generate(conn, d.reports, d.days, d.seed);
+    trend_worker_stop(worker);
     db_release(db, conn);
+    if (exit_status == 0)
+        exit_status = drain(db);
     db_destroy(db);
-    demo_free(&d);
     return exit_status;
 }

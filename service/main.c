@@ -13,12 +13,14 @@
 #include "cli.h"
 #include "config.h"
 #include "demo.h"
+#include "handlers/admission.h"
 #include "handlers/routes.h"
 #include "http/server.h"
 #include "janitor.h"
 #include "log.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "trend_worker.h"
 
 /* How long start-up waits for PostgreSQL to accept connections. */
 #define STARTUP_DB_WAIT_S 30
@@ -60,12 +62,14 @@ serve(const struct config *cfg, int migrations)
         .connection_memory = 128 * 1024,
         .tls_cert_pem = cfg->tls_cert_pem,
         .tls_key_pem = cfg->tls_key_pem,
+        .admit = admission_admit,
     };
     struct db      *db = db_create(cfg->database_url, cfg->threads, cfg->db_connect_timeout_ms,
                                    cfg->statement_timeout_ms);
     struct app      app;
     struct server  *server;
     struct janitor *janitor;
+    struct trend_worker *trend_worker;
     sigset_t        stop;
     int             sig;
 
@@ -78,18 +82,20 @@ serve(const struct config *cfg, int migrations)
     janitor = server != NULL ? janitor_start(db, cfg->idempotency_purge_interval_s,
                                              cfg->idempotency_ttl_h)
                              : NULL;
-    if (janitor != NULL) {
+    trend_worker = janitor != NULL ? trend_worker_start(db, cfg->trend_apply_interval_ms) : NULL;
+    if (trend_worker != NULL) {
         log_info("serving on %s://%s:%u with %u threads",
                  cfg->tls_cert_pem != NULL ? "https" : "http", cfg->listen_addr, cfg->port,
                  cfg->threads);
         sigwait(&stop, &sig);
         log_info("stopping on signal %d", sig);
     }
+    trend_worker_stop(trend_worker);
     janitor_stop(janitor);
     server_stop(server);
     app_fini(&app);
     db_destroy(db);
-    return janitor != NULL ? EXIT_SUCCESS : EXIT_FAILURE;
+    return trend_worker != NULL ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int

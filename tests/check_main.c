@@ -17,9 +17,10 @@ static const suite_fn all_suites[] = {
     http_idempotency_suite, http_batch_suite,
     http_patch_suite,
     report_filter_suite, list_plans_suite, http_list_suite,
-    apikey_suite, ratelimit_suite, keys_suite,
+    apikey_suite, ratelimit_suite, keys_suite, http_auth_suite,
     rollups_suite,
     http_tls_suite, http_hostile_suite,
+    trend_query_suite, trend_suppress_suite, http_trends_suite, trend_equivalence_suite,
 };
 
 int

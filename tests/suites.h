@@ -42,11 +42,23 @@ Suite *apikey_suite(void);
 Suite *ratelimit_suite(void);
 Suite *keys_suite(void);
 
-/* Trends foundation: the rollup triggers and fraud-intake demo-data. */
+/* Who may do what: keys, roles, scoping, audit, rate limits. */
+Suite *http_auth_suite(void);
+
+/* Trend rollups: the queue the triggers fill, trend_apply, and
+ * fraud-intake demo-data. */
 Suite *rollups_suite(void);
 
 /* HTTPS (a second service with a throwaway certificate), and the table of
  * hostile requests under tests/data/hostile/. */
 Suite *http_tls_suite(void);
 Suite *http_hostile_suite(void);
+
+/* Trend routes: query parameters and k-suppression (unit), the routes
+ * (black-box), and their answers against plain SQL over ~100,000
+ * generated reports. */
+Suite *trend_query_suite(void);
+Suite *trend_suppress_suite(void);
+Suite *http_trends_suite(void);
+Suite *trend_equivalence_suite(void);
 #endif

@@ -171,3 +171,25 @@ apikey_verify(const struct apikey_bearer *presented, const unsigned char *stored
     equal = apikey_hash_equal(presented_hash, stored_hash != NULL ? stored_hash : dummy_hash);
     return equal && stored_hash != NULL;
 }
+
+int
+apikey_receipt(char token[APIKEY_RECEIPT_LEN + 1], char hash_hex[2 * APIKEY_HASH_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char     bytes[SECRET_BYTES];
+    unsigned char     hash[APIKEY_HASH_LEN];
+
+    if (random_bytes(bytes, sizeof(bytes)) != 0)
+        return -1;
+    memcpy(token, "fr_", 3);
+    base32_encode(bytes, sizeof(bytes), token + 3);
+    OPENSSL_cleanse(bytes, sizeof(bytes));
+    if (apikey_hash(token, APIKEY_RECEIPT_LEN, hash) != 0)
+        return -1;
+    for (size_t i = 0; i < APIKEY_HASH_LEN; i++) {
+        hash_hex[2 * i] = digits[hash[i] >> 4];
+        hash_hex[2 * i + 1] = digits[hash[i] & 0x0f];
+    }
+    hash_hex[2 * APIKEY_HASH_LEN] = '\0';
+    return 0;
+}

@@ -49,6 +49,15 @@ enum apikey_parse {
  * hash could be had. */
 int apikey_generate(struct apikey_new *out);
 
+/* A receipt token: "fr_" and 52 base32 characters (32 random bytes). It
+ * lets whoever submitted a report read it back; like a key, only its
+ * SHA-256 is stored. */
+#define APIKEY_RECEIPT_LEN (3 + APIKEY_SECRET_LEN)
+
+/* Makes a receipt token into token and the lowercase hex of its SHA-256
+ * into hash_hex. Returns 0, or -1 when no randomness or hash could be had. */
+int apikey_receipt(char token[APIKEY_RECEIPT_LEN + 1], char hash_hex[2 * APIKEY_HASH_LEN + 1]);
+
 /* Zeroes *key in a way the compiler may not drop. */
 void apikey_wipe(struct apikey_new *key);
 

@@ -42,6 +42,9 @@ struct report_filter {
     /* Half-open ranges [from, to), as RFC 3339 text PostgreSQL reads. */
     char        occurred_from[REPORT_FILTER_TIME_MAX], occurred_to[REPORT_FILTER_TIME_MAX];
     char        reported_from[REPORT_FILTER_TIME_MAX], reported_to[REPORT_FILTER_TIME_MAX];
+    /* Not a parameter: set by the caller to list only the reports of this
+     * organisation (a UUID, borrowed); NULL lists every report. */
+    const char *organisation;
     /* One bit per parameter already taken: a second one is refused. */
     uint32_t    given;
 };

@@ -20,6 +20,10 @@ enum role {
 
 #define ROLE_ANY (ROLE_PUBLIC | ROLE_POLICE | ROLE_ANALYST | ROLE_ADMIN)
 
+/* Not a role of keys: in a route's set, it lets callers without a key in,
+ * as public, when anonymous submissions are enabled. */
+#define ROLE_ANONYMOUS (1u << 4)
+
 /* The role of a code ("police"), or 0 for an unknown code. Borrows code. */
 unsigned role_from_code(const char *code);
 

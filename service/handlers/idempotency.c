@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "http/respond.h"
 #include "log.h"
@@ -187,7 +188,8 @@ idempotency_begin(struct request *req, struct response *resp, struct idempotency
         return false;
     }
     idem->db = app->db;
-    idem->claim.scope = req->client;
+    access_actor_name(req, idem->scope, sizeof(idem->scope));
+    idem->claim.scope = idem->scope;
     idem->claim.key = idem->key;
     return claim(req, resp, idem);
 }

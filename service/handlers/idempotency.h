@@ -22,6 +22,8 @@ struct idempotency {
     struct db               *db;    /* NULL when the request sent no key */
     struct idempotency_claim claim;
     char                     key[IDEMPOTENCY_KEY_MAX + 1];
+    /* Whose keys these are: each key or address has its own namespace. */
+    char                     scope[80];
     bool                     held;  /* claimed, and neither finished nor released */
 };
 

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "domain/report.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "handlers/idempotency.h"
 #include "http/body.h"
@@ -166,6 +167,8 @@ batch_validate(struct app *app, const struct request *req, json_t *doc, struct b
                 rc = item_parse(json_array_get(doc, i), vocab, &item->report, errs);
             }
         }
+        if (rc == 0 && access_check_source(req, &item->report, "", errs) != 0)
+            rc = -1;
         item->valid = rc == 0;
         if (!item->valid) {
             item->problem = item_problem(req, i, errs);
@@ -229,13 +232,14 @@ results_body(const struct batch *batch)
  * so a failure here fails the whole request, and 1,000 reports cost one
  * COMMIT instead of 1,000. */
 static enum store_status
-batch_store(struct db_conn *conn, struct batch *batch)
+batch_store(struct db_conn *conn, struct batch *batch, const char *owner)
 {
     enum store_status status = db_begin(conn);
 
     for (size_t i = 0; i < batch->count && status == STORE_OK; i++)
         if (batch->items[i].valid)
-            status = reports_store_add(conn, &batch->items[i].report, batch->items[i].id);
+            status = reports_store_add(conn, &batch->items[i].report, owner, NULL,
+                                       batch->items[i].id);
     return status;
 }
 
@@ -276,7 +280,7 @@ report_batches_create(struct request *req, struct response *resp)
         respond_unavailable(resp, req);
         goto out;
     }
-    status = batch_store(conn, &batch);
+    status = batch_store(conn, &batch, access_owner(req));
     if (status == STORE_OK) {
         answer = results_body(&batch);
         status = answer != NULL ? idempotency_commit(&idem, conn, 207, NULL, answer)

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "domain/report.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "http/body.h"
 #include "http/respond.h"
@@ -131,7 +132,7 @@ import_begin(struct request *req, struct response *resp)
         goto out;
     }
     im->vocab = vocab_for_import(app, im->conn);
-    status = import_store_begin(im->conn, &im->batch);
+    status = import_store_begin(im->conn, access_owner(req), &im->batch);
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
         goto out;

@@ -6,9 +6,7 @@
  */
 #include "handlers/report_updates.h"
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,38 +14,19 @@
 #include "app.h"
 #include "domain/report.h"
 #include "domain/report_patch.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "http/body.h"
 #include "http/respond.h"
 #include "store/report_updates_store.h"
 
-/* Long enough for an IPv6 address in text. */
+/* "key:<prefix>", or "address:" and an IPv6 address in text. */
 #define ACTOR_MAX 64
 
 static const char *
 header(const struct request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
-}
-
-/* Until callers authenticate, a change is credited to the address it came
- * from. */
-static void
-client_address(const struct request *req, char *out, size_t size)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *addr = info != NULL ? info->client_addr : NULL;
-    const char            *text = NULL;
-
-    if (addr != NULL && addr->sa_family == AF_INET)
-        text = inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, out,
-                         (socklen_t)size);
-    else if (addr != NULL && addr->sa_family == AF_INET6)
-        text = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, out,
-                         (socklen_t)size);
-    if (text == NULL)
-        snprintf(out, size, "unknown");
 }
 
 static long long
@@ -104,7 +83,8 @@ read_patch(const struct vocab *vocab, json_t *doc, const char *id,
 
 /* Links must name reports that exist. */
 static enum store_status
-check_related(struct db_conn *conn, const struct report_patch *patch, struct violations *errs)
+check_related(struct db_conn *conn, const struct report_patch *patch, const char *scope,
+              struct violations *errs)
 {
     size_t            unknown[REPORT_PATCH_LINKS_MAX];
     size_t            unknown_count;
@@ -113,7 +93,7 @@ check_related(struct db_conn *conn, const struct report_patch *patch, struct vio
 
     if (patch->related_count > REPORT_PATCH_LINKS_MAX)
         return STORE_FAILED;
-    status = report_updates_store_unknown_related(conn, patch, unknown, &unknown_count);
+    status = report_updates_store_unknown_related(conn, patch, scope, unknown, &unknown_count);
     for (size_t i = 0; status == STORE_OK && i < unknown_count; i++) {
         violations_pointer_index(pointer, sizeof(pointer), "/related", unknown[i]);
         violations_add(errs, pointer, "unknown_report", "there is no report with this id");
@@ -125,10 +105,11 @@ check_related(struct db_conn *conn, const struct report_patch *patch, struct vio
  * every problem. As for a new report, an unknown code earns one more try
  * against freshly loaded code lists. Returns the database's status. */
 static enum store_status
-check_patch(struct app *app, struct db_conn *conn, const char *id, json_t *doc,
+check_patch(struct request *req, struct db_conn *conn, const char *id, json_t *doc,
             const struct report_updates_state *current, struct report_patch *patch,
             struct violations *errs)
 {
+    struct app   *app = req->app;
     struct vocab *vocab = app_vocab(app);
 
     read_patch(vocab, doc, id, current, patch, errs);
@@ -142,7 +123,7 @@ check_patch(struct app *app, struct db_conn *conn, const char *id, json_t *doc,
         }
     }
     vocab_unref(vocab);
-    return check_related(conn, patch, errs);
+    return check_related(conn, patch, access_scope(req), errs);
 }
 
 /* What the update changed, links included (report_json lists them under
@@ -168,6 +149,7 @@ report_updates_patch(struct request *req, struct response *resp)
     json_t                     *doc = NULL;
     json_t                     *changes = NULL;
     char                        actor[ACTOR_MAX];
+    struct audit_actor          audit;
     enum store_status           status;
 
     if (refuse_invalid_id(resp, req) || refuse_unconditional(resp, req, if_match))
@@ -184,7 +166,7 @@ report_updates_patch(struct request *req, struct response *resp)
     }
     /* From here until commit or abandon no other update of this report
      * runs, so the version compared is the version changed. */
-    status = report_updates_store_lock(conn, req->param, &current);
+    status = report_updates_store_lock(conn, req->param, access_scope(req), &current);
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
         goto out;
@@ -194,7 +176,7 @@ report_updates_patch(struct request *req, struct response *resp)
         refuse_stale(resp, req, version_of(current.report));
         goto out;
     }
-    status = check_patch(app, conn, req->param, doc, &current, &patch, &errs);
+    status = check_patch(req, conn, req->param, doc, &current, &patch, &errs);
     if (status == STORE_OK && errs.count + errs.dropped > 0) {
         respond_violations(resp, req, &errs);
         goto out;
@@ -217,9 +199,10 @@ report_updates_patch(struct request *req, struct response *resp)
         current.report = NULL;
         goto out;
     }
-    client_address(req, actor, sizeof(actor));
+    access_actor_name(req, actor, sizeof(actor));
+    access_audit_actor(req, &audit);
     status = report_updates_store_commit(conn, req->param, version_of(updated.report), actor,
-                                         changes);
+                                         changes, &audit);
     locked = false;
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
@@ -254,7 +237,7 @@ report_updates_history(struct request *req, struct response *resp)
         respond_unavailable(resp, req);
         goto out;
     }
-    status = report_updates_store_history(conn, req->param, &history);
+    status = report_updates_store_history(conn, req->param, access_scope(req), &history);
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
         goto out;

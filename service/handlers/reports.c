@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "app.h"
+#include "domain/apikey.h"
 #include "domain/report.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "handlers/idempotency.h"
 #include "http/body.h"
@@ -55,6 +57,8 @@ reports_create(struct request *req, struct response *resp)
     json_t            *doc = NULL;
     json_t            *stored = NULL;
     char               id[REPORTS_STORE_ID_SIZE];
+    char               receipt[APIKEY_RECEIPT_LEN + 1];
+    char               receipt_hash[2 * APIKEY_HASH_LEN + 1];
     enum store_status  status;
 
     if (!idempotency_begin(req, resp, &idem))
@@ -64,10 +68,13 @@ reports_create(struct request *req, struct response *resp)
         respond_malformed_json(resp, req, &error);
         goto out;
     }
-    if (validate(app, doc, &report, &errs) != 0) {
+    if (validate(app, doc, &report, &errs) != 0
+        || access_check_source(req, &report, "", &errs) != 0) {
         respond_violations(resp, req, &errs);
         goto out;
     }
+    if (apikey_receipt(receipt, receipt_hash) != 0)
+        goto out;
     conn = db_acquire(app->db);
     if (conn == NULL) {
         respond_unavailable(resp, req);
@@ -77,9 +84,12 @@ reports_create(struct request *req, struct response *resp)
      * transaction: neither is ever durable without the other. */
     status = db_begin(conn);
     if (status == STORE_OK)
-        status = reports_store_add(conn, &report, id);
+        status = reports_store_add(conn, &report, access_owner(req), receipt_hash, id);
     if (status == STORE_OK)
-        status = reports_store_get(conn, id, &stored);
+        status = reports_store_get(conn, id, NULL, &stored);
+    /* The token that reads this report back, shown here only. */
+    if (status == STORE_OK && json_object_set_new(stored, "receipt", json_string(receipt)) != 0)
+        status = STORE_FAILED;
     /* Only the receipt says whether its numbers are known: GET does not. */
     if (status == STORE_OK)
         status = reports_store_seen_before(conn, id, stored);
@@ -104,6 +114,37 @@ out:
     json_decref(doc);
 }
 
+/* Reads report `id` as the caller may see it: of its scope only, and
+ * with the victim's name and contact for police of the report's own
+ * organisation, whose read is then audited in the same transaction. */
+static enum store_status
+read_report(struct request *req, struct db_conn *conn, json_t **stored)
+{
+    struct audit_actor actor;
+    bool               added = false;
+    enum store_status  status;
+
+    if (!access_sees_victims(req))
+        return reports_store_get(conn, req->param, access_scope(req), stored);
+    status = db_begin(conn);
+    if (status == STORE_OK)
+        status = reports_store_get(conn, req->param, access_scope(req), stored);
+    if (status == STORE_OK)
+        status = reports_store_victim(conn, req->param, access_owner(req), *stored, &added);
+    if (status == STORE_OK && added) {
+        access_audit_actor(req, &actor);
+        status = audit_store_add(conn, &actor, "report.read_victim", req->param, NULL);
+    }
+    if (status == STORE_OK)
+        status = db_commit(conn);
+    if (status != STORE_OK) {
+        db_rollback(conn);
+        json_decref(*stored);
+        *stored = NULL;
+    }
+    return status;
+}
+
 void
 reports_get(struct request *req, struct response *resp)
 {
@@ -123,7 +164,7 @@ reports_get(struct request *req, struct response *resp)
         respond_unavailable(resp, req);
         goto out;
     }
-    status = reports_store_get(conn, req->param, &stored);
+    status = read_report(req, conn, &stored);
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
         goto out;
@@ -135,6 +176,36 @@ reports_get(struct request *req, struct response *resp)
                                                          MHD_HTTP_HEADER_IF_NONE_MATCH),
                              version, true)) {
         respond_not_modified(resp);
+        goto out;
+    }
+    respond_json(resp, 200, stored);
+    stored = NULL;
+out:
+    db_release(app->db, conn);
+    json_decref(stored);
+}
+
+void
+reports_by_receipt(struct request *req, struct response *resp)
+{
+    struct app       *app = req->app;
+    struct db_conn   *conn = NULL;
+    json_t           *stored = NULL;
+    enum store_status status;
+
+    /* A token of any other shape names no report: no query for it. */
+    if (strlen(req->param) != APIKEY_RECEIPT_LEN || strncmp(req->param, "fr_", 3) != 0) {
+        respond_problem(resp, req, 404, "not-found", "Not found", "There is no such report");
+        goto out;
+    }
+    conn = db_acquire(app->db);
+    if (conn == NULL) {
+        respond_unavailable(resp, req);
+        goto out;
+    }
+    status = reports_store_by_receipt(conn, req->param, &stored);
+    if (status != STORE_OK) {
+        failure_respond(resp, req, status);
         goto out;
     }
     respond_json(resp, 200, stored);

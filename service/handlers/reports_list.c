@@ -13,6 +13,7 @@
 #include "app.h"
 #include "domain/report.h"
 #include "domain/report_filter.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "http/respond.h"
 #include "store/reports_list_store.h"
@@ -66,32 +67,6 @@ parse_query(struct request *req, struct report_filter *filter, struct violations
     }
     vocab_unref(vocab);
     return rc;
-}
-
-/* 400 naming every bad parameter; values are never repeated back. */
-static void
-respond_invalid_query(struct response *resp, const struct request *req,
-                      const struct violations *errs)
-{
-    const struct violation *first = &errs->items[0];
-    json_t                 *items = json_array();
-
-    for (size_t i = 0; i < errs->count; i++) {
-        const struct violation *v = &errs->items[i];
-
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "parameter", v->pointer,
-                                               "code", v->code, "detail", v->detail));
-    }
-    /* The detail holds at most 255 bytes; a cut could split a character. */
-    if (errs->count == 1 && strlen(first->pointer) + strlen(first->detail) < 240)
-        respond_problem(resp, req, 400, "invalid-query", "Invalid query parameter", "%s %s",
-                        first->pointer[0] != '\0' ? first->pointer : "A parameter",
-                        first->detail);
-    else
-        respond_problem(resp, req, 400, "invalid-query", "Invalid query parameter",
-                        "%zu problems found; each is listed under errors with its parameter",
-                        errs->count + errs->dropped);
-    json_object_set_new(resp->body, "errors", items);
 }
 
 /* RFC 3986: unreserved characters as they are, every other byte as %XX. */
@@ -161,6 +136,8 @@ reports_list(struct request *req, struct response *resp)
         respond_invalid_query(resp, req, &errs);
         goto out;
     }
+    /* Police list their own organisation's reports; analysts every one. */
+    filter.organisation = access_scope(req);
     conn = db_acquire(app->db);
     if (conn == NULL) {
         respond_unavailable(resp, req);

@@ -104,3 +104,40 @@ body_parse_json(const char *data, size_t len, json_error_t *error)
     }
     return doc;
 }
+
+int
+body_string_members(json_t *doc, const char *const *names, const char **values, size_t count,
+                    struct violations *errs)
+{
+    const char *member;
+    json_t     *value;
+    char        pointer[80];
+
+    for (size_t i = 0; i < count; i++)
+        values[i] = NULL;
+    if (!json_is_object(doc)) {
+        violations_add(errs, "", "type", "the body must be a JSON object");
+        return -1;
+    }
+    json_object_foreach(doc, member, value) {
+        size_t i = 0;
+
+        while (i < count && strcmp(names[i], member) != 0)
+            i++;
+        violations_pointer(pointer, sizeof(pointer), "", member);
+        if (i == count)
+            violations_add(errs, pointer, "unknown_field", "this member is not part of the body");
+        else if (!json_is_string(value))
+            violations_add(errs, pointer, "type", "must be a string");
+        else
+            values[i] = json_string_value(value);
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (values[i] == NULL || values[i][0] == '\0') {
+            violations_pointer(pointer, sizeof(pointer), "", names[i]);
+            if (json_object_get(doc, names[i]) == NULL || values[i] != NULL)
+                violations_add(errs, pointer, "required", "a non-empty string is required");
+        }
+    }
+    return errs->count + errs->dropped == 0 ? 0 : -1;
+}

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "domain/violations.h"
+
 /* JSON nesting deeper than this is refused before validation. */
 #define BODY_DEPTH_MAX 32
 
@@ -32,5 +34,13 @@ void body_free(struct body *body);
 /* Parses `len` bytes as JSON. Returns a new reference, or NULL with
  * *error filled (line, column, position, text). */
 json_t *body_parse_json(const char *data, size_t len, json_error_t *error);
+
+/* Reads a small object body whose members are all strings: names[i]
+ * into values[i] (borrowed from doc; NULL when absent). Adds a violation
+ * for a body that is not an object (pointer ""), a member not in names
+ * (unknown_field), a value that is not a string (type), and a missing or
+ * empty one (required). Returns 0, or -1 when errs got any. */
+int body_string_members(json_t *doc, const char *const *names, const char **values,
+                        size_t count, struct violations *errs);
 
 #endif

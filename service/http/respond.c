@@ -82,6 +82,13 @@ void
 respond_violations(struct response *resp, const struct request *req,
                    const struct violations *errs)
 {
+    respond_violations_as(resp, req, errs, "invalid-report", "The report is not valid");
+}
+
+void
+respond_violations_as(struct response *resp, const struct request *req,
+                      const struct violations *errs, const char *slug, const char *title)
+{
     json_t *items = json_array();
 
     for (size_t i = 0; i < errs->count; i++) {
@@ -90,11 +97,36 @@ respond_violations(struct response *resp, const struct request *req,
         json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "pointer", v->pointer, "code",
                                                v->code, "detail", v->detail));
     }
-    respond_problem(resp, req, 422, "invalid-report", "The report is not valid",
+    respond_problem(resp, req, 422, slug, title,
                     "%zu problem%s found; each is listed under errors with its JSON Pointer",
                     errs->count + errs->dropped, errs->count + errs->dropped == 1 ? "" : "s");
     if (errs->dropped > 0)
         json_object_set_new(resp->body, "errors_omitted", json_integer((json_int_t)errs->dropped));
+    json_object_set_new(resp->body, "errors", items);
+}
+
+void
+respond_invalid_query(struct response *resp, const struct request *req,
+                      const struct violations *errs)
+{
+    const struct violation *first = &errs->items[0];
+    json_t                 *items = json_array();
+
+    for (size_t i = 0; i < errs->count; i++) {
+        const struct violation *v = &errs->items[i];
+
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "parameter", v->pointer,
+                                               "code", v->code, "detail", v->detail));
+    }
+    /* The detail holds at most 255 bytes; a cut could split a character. */
+    if (errs->count == 1 && strlen(first->pointer) + strlen(first->detail) < 240)
+        respond_problem(resp, req, 400, "invalid-query", "Invalid query parameter", "%s %s",
+                        first->pointer[0] != '\0' ? first->pointer : "A parameter",
+                        first->detail);
+    else
+        respond_problem(resp, req, 400, "invalid-query", "Invalid query parameter",
+                        "%zu problems found; each is listed under errors with its parameter",
+                        errs->count + errs->dropped);
     json_object_set_new(resp->body, "errors", items);
 }
 

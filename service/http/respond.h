@@ -23,6 +23,17 @@ void respond_problem(struct response *resp, const struct request *req, unsigned 
 void respond_violations(struct response *resp, const struct request *req,
                         const struct violations *errs);
 
+/* The same 422 for a body that is not a report: type
+ * "/problems/<slug>" and `title` (both borrowed, static). */
+void respond_violations_as(struct response *resp, const struct request *req,
+                           const struct violations *errs, const char *slug, const char *title);
+
+/* 400 /problems/invalid-query naming every bad query parameter (each
+ * violation's pointer is the parameter's name); values are never repeated
+ * back. Borrows errs. */
+void respond_invalid_query(struct response *resp, const struct request *req,
+                           const struct violations *errs);
+
 /* 400 /problems/malformed-json with jansson's line, column and position.
  * Borrows error. */
 void respond_malformed_json(struct response *resp, const struct request *req,

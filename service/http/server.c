@@ -171,6 +171,7 @@ refuse_early(struct server *server, struct exchange *ex)
     const char     *media_type;
 
     ex->route = route_find(server, req, ex->allow, sizeof(ex->allow));
+    req->route = ex->route != NULL ? ex->route->path : "";
     if (ex->route == NULL && ex->allow[0] != '\0') {
         respond_problem(&ex->resp, req, 405, "method-not-allowed", "Method not allowed",
                         "%s is not served here; see Allow", req->method);
@@ -243,6 +244,7 @@ exchange_new(struct server *server, struct MHD_Connection *connection, const cha
     ex->req.connection = connection;
     ex->req.method = method;
     ex->req.path = url;
+    ex->req.route = "";
     ex->req.app = server->app;
     client_address(connection, ex->req.client, sizeof(ex->req.client));
     snprintf(ex->req.request_id, sizeof(ex->req.request_id), "%08x%08x",
@@ -359,9 +361,13 @@ on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
     if (ex->stream_state != NULL)
         ex->route->stream->on_abort(ex->stream_state);
     /* The path pattern, never the query or body: those may carry personal data. */
-    log_info("request id=%s method=%s route=%s status=%u ms=%.1f%s", ex->req.request_id,
-             ex->req.method, ex->route != NULL ? ex->route->path : "-", ex->resp.status,
-             elapsed_ms(&ex->started), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    log_info("request id=%s method=%s route=%s key=%s status=%u ms=%.1f%s", ex->req.request_id,
+             ex->req.method, ex->route != NULL ? ex->route->path : "-",
+             ex->req.who.key_prefix[0] != '\0' ? ex->req.who.key_prefix
+             : ex->req.who.anonymous           ? "anonymous"
+                                               : "-",
+             ex->resp.status, elapsed_ms(&ex->started),
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     json_decref(ex->resp.body);
     free(ex->resp.link);
     free(ex->resp.text);

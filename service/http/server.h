@@ -31,6 +31,9 @@ struct request {
     struct MHD_Connection *connection;
     const char            *method;
     const char            *path;
+    /* The path pattern of the route matched ("/v1/reports/{id}"), "" when
+     * none: safe to log and to record, unlike the path. */
+    const char            *route;
     /* The {id} segment of a "/v1/reports/{id}..." route, else "". */
     char                   param[80];
     const char            *body;

@@ -24,6 +24,8 @@
 struct import_batch {
     struct db_conn *conn;
     char            batch_id[40];
+    /* The organisation every report of the batch belongs to; "" for none. */
+    char            organisation[40];
     bool            copying;
     /* COPY text not yet handed to libpq: whole rows only. */
     char           *pending;
@@ -39,13 +41,15 @@ struct import_batch {
 };
 
 enum store_status
-import_store_begin(struct db_conn *conn, struct import_batch **batch)
+import_store_begin(struct db_conn *conn, const char *organisation, struct import_batch **batch)
 {
     struct import_batch *fresh = calloc(1, sizeof(*fresh));
     enum store_status    status = fresh != NULL ? db_begin(conn) : STORE_FAILED;
     PGresult            *res = NULL;
 
     *batch = NULL;
+    if (fresh != NULL && organisation != NULL)
+        snprintf(fresh->organisation, sizeof(fresh->organisation), "%s", organisation);
     if (status == STORE_OK)
         res = db_run(conn, STMT_IMPORT_START, NULL, &status);
     if (res != NULL) {
@@ -181,7 +185,8 @@ static enum store_status
 move_staged(struct import_batch *batch)
 {
     char              after[24];
-    const char       *params[2] = {batch->batch_id, after};
+    const char       *params[3] = {batch->batch_id, after,
+                                   batch->organisation[0] != '\0' ? batch->organisation : NULL};
     enum store_status status = flush(batch);
     enum store_status ended = db_copy_end(batch->conn, status == STORE_OK ? NULL
                                                                            : "import failed");

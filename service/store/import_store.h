@@ -15,8 +15,11 @@ struct import_batch;
 
 /* Opens a batch on conn (borrowed until import_store_finish or
  * import_store_abort): a transaction, a batch id, and a COPY waiting for
- * rows. On STORE_OK *batch is new; otherwise nothing is left open. */
-enum store_status import_store_begin(struct db_conn *conn, struct import_batch **batch);
+ * rows. Every report of it will belong to `organisation` (a UUID, copied;
+ * NULL for none). On STORE_OK *batch is new; otherwise nothing is left
+ * open. */
+enum store_status import_store_begin(struct db_conn *conn, const char *organisation,
+                                     struct import_batch **batch);
 
 /* Sends one validated report, from line `line` of the upload, towards the
  * staging table; rows go out in chunks, so memory does not grow with the

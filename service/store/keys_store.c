@@ -62,9 +62,13 @@ hex_decode(const char *in, unsigned char *out, size_t len)
 
 enum store_status
 keys_store_create_org(struct db_conn *conn, const char *name, const char *kind,
-                      enum keys_store_outcome *outcome, char id_out[37])
+                      const struct audit_actor *actor, enum keys_store_outcome *outcome,
+                      char id_out[37])
 {
-    const char *const params[] = {name, kind};
+    const struct audit_actor none = {0};
+    const struct audit_actor *by = actor != NULL ? actor : &none;
+    const char *const params[] = {name, kind, by->request_id, by->key_prefix,
+                                  by->organisation_id, by->role, by->method, by->route};
     enum store_status status;
     PGresult         *res = db_run(conn, STMT_KEYS_ORG_CREATE, params, &status);
 
@@ -91,10 +95,15 @@ keys_store_list_orgs(struct db_conn *conn, json_t **out)
 
 enum store_status
 keys_store_create_key(struct db_conn *conn, const char *org_name, const char *role,
-                      const struct apikey_new *key, enum keys_store_outcome *outcome)
+                      const struct apikey_new *key, const struct audit_actor *actor,
+                      enum keys_store_outcome *outcome)
 {
+    const struct audit_actor none = {0};
+    const struct audit_actor *by = actor != NULL ? actor : &none;
     char              hash_hex[2 * APIKEY_HASH_LEN + 1];
-    const char *const params[] = {org_name, role, key->prefix, hash_hex};
+    const char *const params[] = {org_name, role, key->prefix, hash_hex, by->request_id,
+                                  by->key_prefix, by->organisation_id, by->role, by->method,
+                                  by->route};
     enum store_status status;
     PGresult         *res;
 
@@ -106,6 +115,8 @@ keys_store_create_key(struct db_conn *conn, const char *org_name, const char *ro
         *outcome = KEYS_STORE_UNKNOWN_ORGANISATION;
     else if (!is_true(res, 1))
         *outcome = KEYS_STORE_UNKNOWN_ROLE;
+    else if (!is_true(res, 3))
+        *outcome = KEYS_STORE_ROLE_NOT_FOR_KIND;
     else if (!is_true(res, 2))
         *outcome = KEYS_STORE_PREFIX_TAKEN;
     else
@@ -115,15 +126,40 @@ keys_store_create_key(struct db_conn *conn, const char *org_name, const char *ro
 }
 
 enum store_status
+keys_store_issue(struct db_conn *conn, const char *org_name, const char *role,
+                 const struct audit_actor *actor, struct apikey_new *key,
+                 enum keys_store_outcome *outcome)
+{
+    enum store_status status = STORE_OK;
+
+    *outcome = KEYS_STORE_PREFIX_TAKEN;
+    for (int tries = 0; tries < KEYS_STORE_ISSUE_TRIES && *outcome == KEYS_STORE_PREFIX_TAKEN;
+         tries++) {
+        if (apikey_generate(key) != 0)
+            return STORE_FAILED;
+        status = keys_store_create_key(conn, org_name, role, key, actor, outcome);
+        if (status != STORE_OK)
+            break;
+    }
+    if (status != STORE_OK || *outcome != KEYS_STORE_DONE)
+        apikey_wipe(key);
+    return status;
+}
+
+enum store_status
 keys_store_list_keys(struct db_conn *conn, json_t **out)
 {
     return db_run_json(conn, STMT_KEYS_LIST, NULL, out);
 }
 
 enum store_status
-keys_store_revoke(struct db_conn *conn, const char *prefix, char revoked_at[40], bool *already)
+keys_store_revoke(struct db_conn *conn, const char *prefix, const struct audit_actor *actor,
+                  char revoked_at[40], bool *already)
 {
-    const char *const params[] = {prefix};
+    const struct audit_actor none = {0};
+    const struct audit_actor *by = actor != NULL ? actor : &none;
+    const char *const params[] = {prefix, by->request_id, by->key_prefix, by->organisation_id,
+                                  by->role, by->method, by->route};
     enum store_status status;
     PGresult         *res = db_run(conn, STMT_KEYS_REVOKE, params, &status);
 

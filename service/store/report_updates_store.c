@@ -21,16 +21,16 @@ report_updates_store_state_free(struct report_updates_state *state)
 static enum store_status
 read_state(struct db_conn *conn, const char *id, struct report_updates_state *state)
 {
-    const char *params[1] = {id};
+    const char *params[2] = {id, NULL};
 
     return db_run_json(conn, STMT_REPORT_GET, params, &state->report);
 }
 
 enum store_status
-report_updates_store_lock(struct db_conn *conn, const char *id,
+report_updates_store_lock(struct db_conn *conn, const char *id, const char *scope,
                           struct report_updates_state *state)
 {
-    const char       *params[1] = {id};
+    const char       *params[2] = {id, scope};
     enum store_status status;
     PGresult         *res;
 
@@ -77,10 +77,10 @@ related_param(const struct report_patch *patch, bool with_refused)
 
 enum store_status
 report_updates_store_unknown_related(struct db_conn *conn, const struct report_patch *patch,
-                                     size_t *unknown, size_t *unknown_count)
+                                     const char *scope, size_t *unknown, size_t *unknown_count)
 {
     char             *ids;
-    const char       *params[1];
+    const char       *params[2] = {NULL, scope};
     enum store_status status;
     PGresult         *res;
 
@@ -208,7 +208,8 @@ out:
 
 enum store_status
 report_updates_store_commit(struct db_conn *conn, const char *id, long long version,
-                            const char *actor, json_t *changes)
+                            const char *actor, json_t *changes,
+                            const struct audit_actor *audit)
 {
     char             *changes_text = json_dumps(changes, JSON_COMPACT);
     char              version_text[24];
@@ -219,6 +220,8 @@ report_updates_store_commit(struct db_conn *conn, const char *id, long long vers
     if (changes_text != NULL)
         PQclear(db_run(conn, STMT_REPORT_UPDATES_RECORD, params, &status));
     free(changes_text);
+    if (status == STORE_OK)
+        status = audit_store_add(conn, audit, "report.update", id, NULL);
     if (status == STORE_OK)
         status = db_commit(conn);
     if (status != STORE_OK)
@@ -233,9 +236,10 @@ report_updates_store_abandon(struct db_conn *conn)
 }
 
 enum store_status
-report_updates_store_history(struct db_conn *conn, const char *id, json_t **history)
+report_updates_store_history(struct db_conn *conn, const char *id, const char *scope,
+                             json_t **history)
 {
-    const char *params[1] = {id};
+    const char *params[2] = {id, scope};
 
     return db_run_json(conn, STMT_REPORT_UPDATES_HISTORY, params, history);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "domain/report_patch.h"
+#include "store/audit_store.h"
 #include "store/db.h"
 
 /* A report as an update sees it. Owns the reference. */
@@ -24,16 +25,20 @@ void report_updates_store_state_free(struct report_updates_state *state);
 /* BEGINs, locks report `id` (a canonical UUID) against other updates
  * until commit or abandon, and reads it into *state, which the caller
  * frees. Any status but STORE_OK has already rolled back (STORE_NOT_FOUND
- * when there is no such report). */
+ * when there is no such report, or when `scope` is not NULL and the report
+ * belongs to another organisation than that UUID). */
 enum store_status report_updates_store_lock(struct db_conn *conn, const char *id,
+                                            const char *scope,
                                             struct report_updates_state *state);
 
-/* Finds the patch's related ids that name no report: their indices in
- * patch->related go to unknown[] (room for patch->related_count) and
- * their number to *unknown_count. Borrows everything. */
+/* Finds the patch's related ids that name no report (of organisation
+ * `scope`, when not NULL): their indices in patch->related go to
+ * unknown[] (room for patch->related_count) and their number to
+ * *unknown_count. Borrows everything. */
 enum store_status report_updates_store_unknown_related(struct db_conn *conn,
                                                        const struct report_patch *patch,
-                                                       size_t *unknown, size_t *unknown_count);
+                                                       const char *scope, size_t *unknown,
+                                                       size_t *unknown_count);
 
 /* Applies a checked patch to locked report `id`: the members it names,
  * its appended indicators and links, and version + 1; then reads the
@@ -43,11 +48,13 @@ enum store_status report_updates_store_apply(struct db_conn *conn, const char *i
                                              struct report_updates_state *after);
 
 /* Records `changes` (report_patch_changes' array) as the history of
- * `version` of report `id`, made by `actor`, and COMMITs. Borrows
- * everything. Anything but STORE_OK has rolled back. */
+ * `version` of report `id`, made by `actor`, with its audit row naming
+ * `audit`, and COMMITs. Borrows everything. Anything but STORE_OK has
+ * rolled back. */
 enum store_status report_updates_store_commit(struct db_conn *conn, const char *id,
                                               long long version, const char *actor,
-                                              json_t *changes);
+                                              json_t *changes,
+                                              const struct audit_actor *audit);
 
 /* Rolls back: nothing of the update is kept, and the lock is released. */
 void report_updates_store_abandon(struct db_conn *conn);
@@ -55,8 +62,8 @@ void report_updates_store_abandon(struct db_conn *conn);
 /* Reads the history of report `id`: {"items": [{"version", "changed_at",
  * "actor", "changes": [{"field", "old", "new"}]}]}, oldest first. On
  * STORE_OK *history is a new reference; STORE_NOT_FOUND when there is no
- * such report. */
+ * such report (of organisation `scope`, when not NULL). */
 enum store_status report_updates_store_history(struct db_conn *conn, const char *id,
-                                               json_t **history);
+                                               const char *scope, json_t **history);
 
 #endif

@@ -60,6 +60,7 @@ reports_list_store_call(const struct report_filter *filter, struct reports_list_
     p[17] = filter->account;
     p[18] = filter->station;
     p[19] = filter->status;
+    p[20] = filter->organisation;
 }
 
 /* Rows are (report JSON, reported_at in microseconds, id); at most

@@ -13,7 +13,7 @@
 #include "store/db.h"
 
 /* Parameters of the list statements ($1 .. $20 in statements.c). */
-#define REPORTS_LIST_STORE_PARAMS 20
+#define REPORTS_LIST_STORE_PARAMS 21
 
 /* One page. items is a new reference to an array of reports as
  * GET /v1/reports/{id} returns them; when more reports follow, more is

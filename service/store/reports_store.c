@@ -29,18 +29,18 @@ enum {
 
 static enum store_status
 insert_row(struct db_conn *conn, const struct report *r, char *const lists[LIST_COUNT],
-           char id[40])
+           const char *organisation, const char *receipt_hash, char id[40])
 {
     char               loss_minor[24];
     enum store_status  status;
     PGresult          *res;
-    const char *params[23] = {
+    const char *params[25] = {
         r->source, r->scam_type, r->stage, r->channel, r->impersonated, r->info_leak,
         r->region, r->locality, r->occurred_at, r->has_loss ? loss_minor : NULL,
         r->has_loss ? r->loss.currency : NULL, r->victim_age_band, r->victim_gender,
         r->victim_name, r->victim_contact, r->narrative, r->case_number, r->station,
         lists[LIST_PHONES], lists[LIST_APPS], lists[LIST_ACCOUNTS], lists[LIST_URLS],
-        lists[LIST_CHAT_IDS],
+        lists[LIST_CHAT_IDS], organisation, receipt_hash,
     };
 
     snprintf(loss_minor, sizeof(loss_minor), "%" PRId64, r->loss.amount_minor);
@@ -53,8 +53,8 @@ insert_row(struct db_conn *conn, const struct report *r, char *const lists[LIST_
 }
 
 enum store_status
-reports_store_add(struct db_conn *conn, const struct report *report,
-                  char id[REPORTS_STORE_ID_SIZE])
+reports_store_add(struct db_conn *conn, const struct report *report, const char *organisation,
+                  const char *receipt_hash, char id[REPORTS_STORE_ID_SIZE])
 {
     char             *lists[LIST_COUNT] = {
         list_text(indicator_rows_phones(report)),
@@ -68,7 +68,7 @@ reports_store_add(struct db_conn *conn, const struct report *report,
     for (int i = 0; i < LIST_COUNT; i++)
         if (lists[i] == NULL)
             goto out;
-    status = insert_row(conn, report, lists, id);
+    status = insert_row(conn, report, lists, organisation, receipt_hash, id);
 out:
     for (int i = 0; i < LIST_COUNT; i++)
         free(lists[i]);
@@ -76,32 +76,9 @@ out:
 }
 
 enum store_status
-reports_store_insert(struct db_conn *conn, const struct report *report, json_t **stored)
+reports_store_get(struct db_conn *conn, const char *id, const char *scope, json_t **stored)
 {
-    char              id[REPORTS_STORE_ID_SIZE];
-    enum store_status status = db_begin(conn);
-
-    *stored = NULL;
-    if (status == STORE_OK)
-        status = reports_store_add(conn, report, id);
-    /* Read back inside the transaction: the answer is exactly what COMMIT
-     * makes durable, with no second snapshot in between. */
-    if (status == STORE_OK)
-        status = reports_store_get(conn, id, stored);
-    if (status == STORE_OK)
-        status = db_commit(conn);
-    if (status != STORE_OK) {
-        db_rollback(conn);
-        json_decref(*stored);
-        *stored = NULL;
-    }
-    return status;
-}
-
-enum store_status
-reports_store_get(struct db_conn *conn, const char *id, json_t **stored)
-{
-    const char *params[1] = {id};
+    const char *params[2] = {id, scope};
 
     return db_run_json(conn, STMT_REPORT_GET, params, stored);
 }
@@ -119,4 +96,31 @@ reports_store_seen_before(struct db_conn *conn, const char *id, json_t *receipt)
     seen = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     PQclear(res);
     return json_object_set_new(receipt, "seen_before", seen) == 0 ? STORE_OK : STORE_FAILED;
+}
+
+enum store_status
+reports_store_victim(struct db_conn *conn, const char *id, const char *organisation,
+                     json_t *stored, bool *added)
+{
+    const char       *params[2] = {id, organisation};
+    json_t           *victim = json_object_get(stored, "victim");
+    json_t           *details = NULL;
+    enum store_status status = db_run_json(conn, STMT_REPORT_VICTIM, params, &details);
+
+    *added = false;
+    if (status == STORE_NOT_FOUND)
+        return STORE_OK;
+    if (status == STORE_OK && (!json_is_object(victim) || json_object_update(victim, details) != 0))
+        status = STORE_FAILED;
+    json_decref(details);
+    *added = status == STORE_OK;
+    return status;
+}
+
+enum store_status
+reports_store_by_receipt(struct db_conn *conn, const char *token, json_t **stored)
+{
+    const char *params[1] = {token};
+
+    return db_run_json(conn, STMT_REPORT_BY_RECEIPT, params, stored);
 }

@@ -10,9 +10,10 @@
     "WITH r AS ("                                                                             \
     "  INSERT INTO reports (source, scam_type, stage, channel, impersonated, info_leak,"      \
     "    region, locality, occurred_at, loss_minor, loss_currency, victim_age_band,"          \
-    "    victim_gender, victim_name, victim_contact, narrative, case_number, station)"       \
+    "    victim_gender, victim_name, victim_contact, narrative, case_number, station,"       \
+    "    organisation_id, receipt_hash)"                                                      \
     "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"  \
-    "    $18)"                                                                                \
+    "    $18, $24::uuid, decode($25, 'hex'))"                                                 \
     "  RETURNING id),"                                                                        \
     " phones AS ("                                                                            \
     "  INSERT INTO report_phones (report_id, position, raw, e164, leading_plus,"             \
@@ -44,7 +45,22 @@
 
 /* The representation lives in one SQL function (migrations 0005) so that
  * every route returning reports returns the same shape. */
-#define REPORT_GET_SQL "SELECT report_json(r) FROM reports r WHERE r.id = $1::uuid"
+/* $2, when not NULL, is the organisation the caller sees reports of: a
+ * report of another one is not found, so its existence does not show. */
+#define REPORT_SCOPE(n) " AND (" n "::uuid IS NULL OR r.organisation_id = " n "::uuid)"
+
+#define REPORT_GET_SQL                                                                        \
+    "SELECT report_json(r) FROM reports r WHERE r.id = $1::uuid" REPORT_SCOPE("$2")
+
+/* The victim's name and contact, for police of the report's own
+ * organisation only; no row when the report has neither. */
+#define REPORT_VICTIM_SQL                                                                     \
+    "SELECT json_build_object('name', r.victim_name, 'contact', r.victim_contact)"           \
+    " FROM reports r WHERE r.id = $1::uuid AND r.organisation_id = $2::uuid"                  \
+    "   AND (r.victim_name IS NOT NULL OR r.victim_contact IS NOT NULL)"
+
+#define REPORT_BY_RECEIPT_SQL                                                                 \
+    "SELECT report_json(r) FROM reports r WHERE r.receipt_hash = sha256(convert_to($1, 'UTF8'))"
 
 #define VOCAB_CODES_SQL                                                                       \
     "SELECT kind, code, position FROM vocabulary_codes"                                       \
@@ -79,11 +95,12 @@
     " r AS ("                                                                                 \
     "  INSERT INTO reports (id, source, scam_type, stage, channel, impersonated, info_leak,"  \
     "    region, locality, occurred_at, loss_minor, loss_currency, victim_age_band,"          \
-    "    victim_gender, victim_name, victim_contact, narrative, case_number, station)"       \
+    "    victim_gender, victim_name, victim_contact, narrative, case_number, station,"       \
+    "    organisation_id)"                                                                    \
     "  SELECT item.id, x.source, x.scam_type, x.stage, x.channel, x.impersonated,"           \
     "    x.info_leak, x.region, x.locality, x.occurred_at, x.loss_minor, x.loss_currency,"   \
     "    x.victim_age_band, x.victim_gender, x.victim_name, x.victim_contact, x.narrative,"  \
-    "    x.case_number, x.station"                                                            \
+    "    x.case_number, x.station, $3::uuid"                                                  \
     "  FROM item, jsonb_to_record(item.payload) AS x(source text, scam_type text,"           \
     "    stage text, channel text, impersonated text, info_leak text, region text,"          \
     "    locality text, occurred_at timestamptz, loss_minor bigint, loss_currency text,"     \
@@ -166,12 +183,13 @@ const char statements_import_copy_sql[] =
  * JSON null clears one). Appended indicators and links go after the
  * positions already taken. */
 #define REPORT_UPDATES_LOCK_SQL                                                               \
-    "SELECT version FROM reports WHERE id = $1::uuid FOR NO KEY UPDATE"
+    "SELECT version FROM reports r WHERE r.id = $1::uuid" REPORT_SCOPE("$2")                  \
+    " FOR NO KEY UPDATE"
 
 #define REPORT_UPDATES_UNKNOWN_SQL                                                            \
     "SELECT t.i - 1 FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS t(id, i)"   \
     " WHERE t.id IS NOT NULL"                                                                 \
-    "   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.id = t.id::uuid)"                     \
+    "   AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.id = t.id::uuid" REPORT_SCOPE("$2") ")"\
     " ORDER BY t.i"
 
 #define REPORT_UPDATES_SET(column, type)                                                      \
@@ -248,7 +266,7 @@ const char statements_import_copy_sql[] =
     "      'changes', json_agg(json_build_object('field', h.field, 'old', h.old_value,"      \
     "        'new', h.new_value) ORDER BY h.position)) AS item"                               \
     "    FROM report_history h WHERE h.report_id = r.id GROUP BY h.version) v), '[]'))"      \
-    " FROM reports r WHERE r.id = $1::uuid"
+    " FROM reports r WHERE r.id = $1::uuid" REPORT_SCOPE("$2")
 
 /* Listing reports (GET /v1/reports). One query shape with every filter a
  * parameter that may be NULL: $1 rows to fetch; $2, $3 the cursor
@@ -286,7 +304,7 @@ const char statements_import_copy_sql[] =
     " AND ($18::text IS NULL OR EXISTS (SELECT 1 FROM report_accounts c"                      \
     "   WHERE c.report_id = r.id AND c.value = $18::text))"                                   \
     " AND ($19::text IS NULL OR r.station = $19::text)"                                       \
-    " AND ($20::text IS NULL OR r.status = $20::text)"                                        \
+    " AND ($20::text IS NULL OR r.status = $20::text)" REPORT_SCOPE("$21")                   \
     " ORDER BY r.reported_at DESC, r.id DESC LIMIT $1::integer"
 
 #define REPORT_LIST_DRIVE(table, column, param)                                              \
@@ -314,14 +332,22 @@ const char statements_import_copy_sql[] =
  * same statement, so the change and its record commit together. A code
  * that is not in its reference table, a name or prefix already taken, all
  * come back as flags rather than errors, so the caller can say which. */
+/* Who made a change, as its audit_log row records it: six parameters
+ * from the one numbered `first` on (see struct audit_actor), all NULL
+ * when the command line acted. */
+#define AUDIT_ACTOR_COLUMNS "request_id, key_prefix, organisation_id, role, method, route"
+#define AUDIT_ACTOR_VALUES(a, b, c, d, e, f)                                                  \
+    a ", " b ", " c "::uuid, " d ", " e ", " f
+
 #define KEYS_ORG_CREATE_SQL                                                                   \
     "WITH k AS (SELECT code FROM organisation_kinds WHERE code = $2),"                        \
     " o AS ("                                                                                 \
     "  INSERT INTO organisations (name, kind) SELECT $1, k.code FROM k"                       \
     "  ON CONFLICT (name) DO NOTHING RETURNING id, name),"                                    \
     " a AS ("                                                                                 \
-    "  INSERT INTO audit_log (action, subject)"                                               \
-    "  SELECT 'organisation.create', o.name FROM o)"                                          \
+    "  INSERT INTO audit_log (" AUDIT_ACTOR_COLUMNS ", action, subject)"                      \
+    "  SELECT " AUDIT_ACTOR_VALUES("$3", "$4", "$5", "$6", "$7", "$8") ","                    \
+    "    'organisation.create', o.name FROM o)"                                               \
     " SELECT EXISTS (SELECT 1 FROM k), (SELECT id FROM o)"
 
 #define KEYS_ORG_LIST_SQL                                                                     \
@@ -330,15 +356,20 @@ const char statements_import_copy_sql[] =
     " FROM organisations"
 
 #define KEYS_CREATE_SQL                                                                       \
-    "WITH o AS (SELECT id FROM organisations WHERE name = $1),"                               \
+    "WITH o AS (SELECT id, kind FROM organisations WHERE name = $1),"                         \
     " r AS (SELECT code FROM roles WHERE code = $2),"                                         \
+    " m AS (SELECT o.id, r.code FROM o, r"                                                    \
+    "  WHERE r.code <> 'police' OR o.kind = 'police_station'),"                               \
     " k AS ("                                                                                 \
     "  INSERT INTO api_keys (organisation_id, role, prefix, key_hash)"                        \
-    "  SELECT o.id, r.code, $3, decode($4, 'hex') FROM o, r"                                  \
+    "  SELECT m.id, m.code, $3, decode($4, 'hex') FROM m"                                     \
     "  ON CONFLICT (prefix) DO NOTHING RETURNING prefix),"                                    \
     " a AS ("                                                                                 \
-    "  INSERT INTO audit_log (action, subject) SELECT 'key.create', k.prefix FROM k)"         \
-    " SELECT EXISTS (SELECT 1 FROM o), EXISTS (SELECT 1 FROM r), EXISTS (SELECT 1 FROM k)"
+    "  INSERT INTO audit_log (" AUDIT_ACTOR_COLUMNS ", action, subject)"                      \
+    "  SELECT " AUDIT_ACTOR_VALUES("$5", "$6", "$7", "$8", "$9", "$10") ","                   \
+    "    'key.create', k.prefix FROM k)"                                                      \
+    " SELECT EXISTS (SELECT 1 FROM o), EXISTS (SELECT 1 FROM r), EXISTS (SELECT 1 FROM k),"  \
+    "  EXISTS (SELECT 1 FROM m)"
 
 #define KEYS_LIST_SQL                                                                         \
     "SELECT coalesce(json_agg(json_build_object('prefix', k.prefix, 'organisation', o.name," \
@@ -354,27 +385,429 @@ const char statements_import_copy_sql[] =
     "  UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE prefix = $1"        \
     "  RETURNING prefix, revoked_at, revoked_at = now() AS newly),"                           \
     " a AS ("                                                                                 \
-    "  INSERT INTO audit_log (action, subject)"                                               \
-    "  SELECT 'key.revoke', k.prefix FROM k WHERE k.newly)"                                   \
+    "  INSERT INTO audit_log (" AUDIT_ACTOR_COLUMNS ", action, subject)"                      \
+    "  SELECT " AUDIT_ACTOR_VALUES("$2", "$3", "$4", "$5", "$6", "$7") ","                    \
+    "    'key.revoke', k.prefix FROM k WHERE k.newly)"                                        \
     " SELECT rfc3339(revoked_at), newly FROM k"
+
+/* The audit trail: one row per audited event, and the admins' read of it,
+ * newest first, every filter a parameter that may be NULL: $1 rows to
+ * fetch, $2 the id the page starts below, $3 action, $4 key prefix, $5
+ * organisation, $6 report, $7 and $8 the half-open time range. */
+#define AUDIT_ADD_SQL                                                                         \
+    "INSERT INTO audit_log (" AUDIT_ACTOR_COLUMNS ", report_id, action, subject)"             \
+    " VALUES (" AUDIT_ACTOR_VALUES("$1", "$2", "$3", "$4", "$5", "$6") ", $7::uuid, $8, $9)"
+
+#define AUDIT_LIST_SQL                                                                        \
+    "SELECT json_build_object('id', a.id, 'at', rfc3339(a.at), 'request_id', a.request_id,"  \
+    "    'key_prefix', a.key_prefix, 'organisation_id', a.organisation_id, 'role', a.role,"   \
+    "    'method', a.method, 'route', a.route, 'report_id', a.report_id,"                     \
+    "    'action', a.action, 'subject', a.subject), a.id"                                     \
+    " FROM audit_log a"                                                                       \
+    " WHERE ($2::bigint IS NULL OR a.id < $2::bigint)"                                        \
+    " AND ($3::text IS NULL OR a.action = $3::text)"                                          \
+    " AND ($4::text IS NULL OR a.key_prefix = $4::text)"                                      \
+    " AND ($5::uuid IS NULL OR a.organisation_id = $5::uuid)"                                 \
+    " AND ($6::uuid IS NULL OR a.report_id = $6::uuid)"                                       \
+    " AND ($7::timestamptz IS NULL OR a.at >= $7::timestamptz)"                               \
+    " AND ($8::timestamptz IS NULL OR a.at < $8::timestamptz)"                                \
+    " ORDER BY a.id DESC LIMIT $1::integer"
 
 #define KEYS_LOOKUP_SQL                                                                       \
     "SELECT encode(key_hash, 'hex'), role, organisation_id, revoked_at IS NOT NULL"           \
     " FROM api_keys WHERE prefix = $1"
 
+/* Trends (GET /v1/trends/..., GET /v1/indicators/lookup). Each route has a
+ * statement per source that fits it: the daily rollup, the hourly rollup
+ * (UTC hours), and the base tables; every one answers the same JSON for
+ * the same request, with the bucket rules of migrations/0013 (rollup_at,
+ * trend_day, trend_province ...). Rollup statements read their table
+ * through its primary key (dim, scope, day|hour, ...) or, for one
+ * indicator, (kind, value, day). Base statements take the report-list
+ * filters as $3 .. $15, NULL when absent, and run with custom plans (see
+ * trends_store.c); a report's bucket time is in range when its
+ * occurred_at is, or, without one, its reported_at, so either index
+ * serves the range. Counts and sums are JSON numbers; loss amounts are
+ * minor units of their currency. */
+#define TREND_PREVIOUS_FROM "($1::timestamptz - ($2::timestamptz - $1::timestamptz))"
+
+#define TREND_BASE_RANGE(from, to)                                                            \
+    " (r.occurred_at >= " from " AND r.occurred_at < " to                                     \
+    "  OR r.occurred_at IS NULL AND r.reported_at >= " from " AND r.reported_at < " to ")"
+
+#define TREND_BASE_FILTERS                                                                    \
+    " AND ($3::text IS NULL OR r.source = $3::text)"                                          \
+    " AND ($4::text IS NULL OR r.scam_type = $4::text)"                                       \
+    " AND ($5::text IS NULL OR r.stage = $5::text)"                                           \
+    " AND ($6::text IS NULL OR r.stage IN (SELECT s.code FROM stages s"                       \
+    "   JOIN stages m ON s.position >= m.position WHERE m.code = $6::text))"                  \
+    " AND ($7::bpchar IS NULL OR r.region = $7::bpchar)"                                      \
+    " AND ($8::bpchar IS NULL OR r.region BETWEEN $8::bpchar AND $9::bpchar)"                 \
+    " AND ($10::text IS NULL OR r.channel = $10::text)"                                       \
+    " AND ($11::text IS NULL OR EXISTS (SELECT 1 FROM report_apps a"                          \
+    "   WHERE a.report_id = r.id AND a.name = $11::text))"                                    \
+    " AND ($12::text IS NULL OR EXISTS (SELECT 1 FROM report_phones p"                        \
+    "   WHERE p.report_id = r.id AND p.e164 = $12::text))"                                    \
+    " AND ($13::text IS NULL OR EXISTS (SELECT 1 FROM report_accounts c"                      \
+    "   WHERE c.report_id = r.id AND c.value = $13::text))"                                   \
+    " AND ($14::text IS NULL OR r.station = $14::text)"                                       \
+    " AND ($15::text IS NULL OR r.status = $15::text)"
+
+/* A series: `cells` (bucket start as local time, is_total, value, reports,
+ * victims, loss and loss_victims in the asked currency) comes first; this
+ * adds every bucket from the one holding `from` to the one holding `to`
+ * minus 1 us, every value with a report, zeros where nothing was counted,
+ * and refuses more than 20,000 buckets x values. Each cell is [metric,
+ * count its suppression goes by]: reports, victims with a loss in the
+ * currency for loss, victims_with_loss. */
+#define TREND_SERIES_TAIL(from, to, tz, interval, metric)                                    \
+    " vals AS (SELECT value FROM cells WHERE NOT is_total GROUP BY value"                    \
+    "   HAVING sum(reports) > 0),"                                                            \
+    " buckets AS (SELECT s AS local_start, to_char(s, 'YYYY-MM-DD\"T\"HH24:MI:SS')"          \
+    "     || CASE WHEN z.o < 0 THEN '-' ELSE '+' END || to_char(abs(z.o) / 3600, 'FM00')"    \
+    "     || ':' || to_char(abs(z.o) % 3600 / 60, 'FM00') AS start"                           \
+    "   FROM generate_series(date_trunc(" interval ", " from "::timestamptz AT TIME ZONE "   \
+    tz "), date_trunc(" interval ", (" to "::timestamptz - interval '1 microsecond')"        \
+    "     AT TIME ZONE " tz "), ('1 ' || " interval ")::interval) s,"                         \
+    "   LATERAL (SELECT extract(epoch FROM s - ((s AT TIME ZONE " tz ") AT TIME ZONE 'UTC'))" \
+    "     ::integer AS o) z),"                                                                 \
+    " columns AS (SELECT true AS is_total, ''::text AS value, 0::bigint AS ord"              \
+    "   UNION ALL SELECT false, value, row_number() OVER (ORDER BY value COLLATE \"C\")"      \
+    "   FROM vals),"                                                                          \
+    " sizes AS (SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM vals) AS v)" \
+    " SELECT CASE WHEN sizes.b * sizes.v > 20000 THEN"                                        \
+    "   json_build_object('too_many', true, 'buckets', sizes.b, 'values', sizes.v)"          \
+    " ELSE json_build_object('too_many', false,"                                              \
+    "   'values', (SELECT COALESCE(json_agg(value ORDER BY ord), '[]') FROM columns"         \
+    "     WHERE NOT is_total),"                                                               \
+    "   'buckets', (SELECT COALESCE(json_agg(json_build_object('start', g.start,"            \
+    "       'cells', g.cells) ORDER BY g.local_start), '[]')"                                 \
+    "     FROM (SELECT b.local_start, b.start, json_agg(json_build_array("                    \
+    "         CASE " metric " WHEN 'loss' THEN COALESCE(c.loss, 0)"                           \
+    "           WHEN 'victims_with_loss' THEN COALESCE(c.victims, 0)"                         \
+    "           ELSE COALESCE(c.reports, 0) END,"                                             \
+    "         CASE " metric " WHEN 'loss' THEN COALESCE(c.loss_victims, 0)"                   \
+    "           WHEN 'victims_with_loss' THEN COALESCE(c.victims, 0)"                         \
+    "           ELSE COALESCE(c.reports, 0) END) ORDER BY k.ord) AS cells"                    \
+    "       FROM buckets b CROSS JOIN columns k"                                               \
+    "       LEFT JOIN cells c ON c.local_start = b.local_start AND c.is_total = k.is_total"   \
+    "         AND c.value = k.value"                                                           \
+    "       GROUP BY b.local_start, b.start) g))"                                             \
+    " END FROM sizes"
+
+/* The counters of rollup rows t, per bucket and value; currency $6. */
+#define TREND_ROLLUP_SUMS                                                                     \
+    " sum(t.reports) AS reports, sum(t.victims_with_loss) AS victims,"                        \
+    " COALESCE(sum(t.loss_minor_sum) FILTER (WHERE t.currency = $6), 0) AS loss,"             \
+    " COALESCE(sum(t.victims_with_loss) FILTER (WHERE t.currency = $6), 0) AS loss_victims"
+
+/* $1 from, $2 to, $3 tz, $4 interval, $5 dim ('total' for none), $6
+ * currency, $7 metric, $8 scope ('' or a scam type). Reads the days of
+ * the range of dim $5 and of 'total'; an app breakdown (no filter) reads
+ * trend_indicator_daily's app rows of those days instead. */
+#define TREND_SERIES_DAILY_SQL                                                                \
+    "WITH cells AS ("                                                                         \
+    "  SELECT date_trunc($4, t.day::timestamp) AS local_start, t.dim = 'total' AS is_total,"  \
+    "    CASE WHEN t.dim = 'total' THEN '' ELSE t.value END AS value," TREND_ROLLUP_SUMS      \
+    "  FROM trend_daily t WHERE t.dim IN ('total', $5) AND t.scope = $8"                      \
+    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
+    "  GROUP BY 1, 2, 3"                                                                      \
+    "  UNION ALL"                                                                             \
+    "  SELECT date_trunc($4, t.day::timestamp), false, t.value," TREND_ROLLUP_SUMS            \
+    "  FROM trend_indicator_daily t WHERE $5 = 'app' AND t.kind = 'app'"                      \
+    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
+    "  GROUP BY 1, 2, 3),"                                                                    \
+    TREND_SERIES_TAIL("$1", "$2", "$3", "$4", "$7")
+
+/* The same parameters; UTC hours of the range, dims of trend_hourly. */
+#define TREND_SERIES_HOURLY_SQL                                                               \
+    "WITH cells AS ("                                                                         \
+    "  SELECT date_trunc($4, t.hour AT TIME ZONE $3) AS local_start,"                         \
+    "    t.dim = 'total' AS is_total, CASE WHEN t.dim = 'total' THEN '' ELSE t.value END"     \
+    "    AS value," TREND_ROLLUP_SUMS                                                         \
+    "  FROM trend_hourly t WHERE t.dim IN ('total', $5) AND t.scope = $8"                     \
+    "    AND t.hour >= $1::timestamptz AND t.hour < $2::timestamptz"                          \
+    "  GROUP BY 1, 2, 3),"                                                                    \
+    TREND_SERIES_TAIL("$1", "$2", "$3", "$4", "$7")
+
+/* $1 from, $2 to, $3 .. $15 filters, $16 tz, $17 interval, $18 dim, $19
+ * currency, $20 metric. A report counts once per distinct app it names. */
+#define TREND_SERIES_BASE_SQL                                                                 \
+    "WITH r AS MATERIALIZED ("                                                                \
+    "  SELECT r.id, date_trunc($17, rollup_at(r.occurred_at, r.reported_at) AT TIME ZONE $16)" \
+    "    AS local_start,"                                                                      \
+    "    CASE $18 WHEN 'scam_type' THEN r.scam_type WHEN 'stage' THEN r.stage"                \
+    "      WHEN 'channel' THEN COALESCE(r.channel, '') WHEN 'source' THEN r.source"           \
+    "      WHEN 'impersonated' THEN COALESCE(r.impersonated, '')"                             \
+    "      WHEN 'province' THEN trend_province(r.region)"                                     \
+    "      WHEN 'prefecture' THEN trend_prefecture(r.region)"                                 \
+    "      WHEN 'county' THEN trend_county(r.region) END AS value,"                           \
+    "    r.loss_minor, r.loss_currency::text AS currency"                                     \
+    "  FROM reports r WHERE" TREND_BASE_RANGE("$1::timestamptz", "$2::timestamptz")           \
+    TREND_BASE_FILTERS "),"                                                                   \
+    " pairs AS ("                                                                             \
+    "  SELECT r.local_start, r.value, r.loss_minor, r.currency FROM r"                        \
+    "  WHERE $18 NOT IN ('total', 'app')"                                                     \
+    "  UNION ALL"                                                                             \
+    "  SELECT r.local_start, a.name, r.loss_minor, r.currency FROM r"                         \
+    "  JOIN LATERAL (SELECT DISTINCT x.name FROM report_apps x WHERE x.report_id = r.id) a"   \
+    "    ON true WHERE $18 = 'app'),"                                                          \
+    " cells AS ("                                                                             \
+    "  SELECT local_start, true AS is_total, ''::text AS value, count(*) AS reports,"         \
+    "    count(*) FILTER (WHERE loss_minor > 0) AS victims,"                                  \
+    "    COALESCE(sum(loss_minor) FILTER (WHERE currency = $19), 0) AS loss,"                 \
+    "    count(*) FILTER (WHERE loss_minor > 0 AND currency = $19) AS loss_victims"          \
+    "  FROM r GROUP BY 1"                                                                     \
+    "  UNION ALL"                                                                             \
+    "  SELECT local_start, false, value, count(*), count(*) FILTER (WHERE loss_minor > 0),"  \
+    "    COALESCE(sum(loss_minor) FILTER (WHERE currency = $19), 0),"                         \
+    "    count(*) FILTER (WHERE loss_minor > 0 AND currency = $19)"                           \
+    "  FROM pairs GROUP BY 1, 3),"                                                            \
+    TREND_SERIES_TAIL("$1", "$2", "$16", "$17", "$20")
+
+/* First and last bucket time in [$1, $2) of the reports naming `value` of
+ * kind `kind`, from the base tables through the (value, report_id)
+ * indexes (the rollups cannot keep a minimum or maximum that an update
+ * could take away); for 'region', of the county's reports, of scam type
+ * `scope` unless that is ''. */
+#define TREND_SEEN(kind, value, scope)                                                        \
+    " LEFT JOIN LATERAL (SELECT rfc3339(min(b.at)) AS first_seen,"                            \
+    "   rfc3339(max(b.at)) AS last_seen FROM ("                                                \
+    "   SELECT rollup_at(r.occurred_at, r.reported_at) AS at FROM report_phones x"            \
+    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'phone' AND x.e164 = " value     \
+    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM report_apps x"          \
+    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'app' AND x.name = " value       \
+    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM report_accounts x"      \
+    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'account' AND x.value = " value  \
+    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM report_urls x"          \
+    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'url' AND x.url = " value        \
+    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM reports r"              \
+    "   WHERE " kind " = 'region' AND r.region = " value "::bpchar"                            \
+    "     AND (" scope " = '' OR r.scam_type = " scope ")) b"                                  \
+    "   WHERE b.at >= $1::timestamptz AND b.at < $2::timestamptz) s ON true"
+
+/* The answer of a top-N list from `top` (value, reports, previous_reports
+ * in order) and `losses` (value, currency, amount, victims); `seen` adds
+ * first and last seen as s.first_seen, s.last_seen. */
+#define TREND_TOP_JSON(seen)                                                                  \
+    " SELECT json_build_object('items', COALESCE(json_agg(json_build_object("                 \
+    "   'value', top.value, 'reports', top.reports,"                                           \
+    "   'previous_reports', top.previous_reports,"                                             \
+    "   'loss', (SELECT COALESCE(json_object_agg(l.currency, json_build_object("             \
+    "       'amount', l.amount, 'victims', l.victims) ORDER BY l.currency), '{}')"           \
+    "     FROM losses l WHERE l.value = top.value),"                                           \
+    "   'first_seen', s.first_seen, 'last_seen', s.last_seen)"                                \
+    "   ORDER BY top.reports DESC, top.value COLLATE \"C\"), '[]'))"                          \
+    " FROM top" seen
+
+/* $1 from, $2 to, $3 kind (phone, app, account, url), $4 limit. Reads the
+ * kind's rows of the range's days, then for each listed value its rows of
+ * the range and of the period before through (kind, value, day). */
+#define TREND_TOP_DAILY_SQL                                                                   \
+    "WITH ranked AS ("                                                                        \
+    "  SELECT t.value, sum(t.reports) AS reports FROM trend_indicator_daily t"                \
+    "  WHERE t.kind = $3 AND t.day >= trend_day($1::timestamptz)"                             \
+    "    AND t.day < trend_day($2::timestamptz)"                                              \
+    "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
+    "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
+    " top AS (SELECT ranked.*, (SELECT COALESCE(sum(p.reports), 0)"                           \
+    "   FROM trend_indicator_daily p WHERE p.kind = $3 AND p.value = ranked.value"           \
+    "     AND p.day >= trend_day(" TREND_PREVIOUS_FROM ")"                                    \
+    "     AND p.day < trend_day($1::timestamptz)) AS previous_reports FROM ranked),"          \
+    " losses AS ("                                                                            \
+    "  SELECT t.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
+    "    sum(t.victims_with_loss) AS victims"                                                 \
+    "  FROM top JOIN trend_indicator_daily t ON t.kind = $3 AND t.value = top.value"         \
+    "  WHERE t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
+    "    AND t.currency <> ''"                                                                 \
+    "  GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                                              \
+    TREND_TOP_JSON(TREND_SEEN("$3", "top.value", "''"))
+
+/* Counties ('000000', no region, is none): $1 from, $2 to, $3 scope, $4
+ * limit. Reads the county rows of the scope's days of both periods. */
+#define TREND_TOP_REGIONS_DAILY_SQL                                                           \
+    "WITH ranked AS ("                                                                        \
+    "  SELECT t.value, sum(t.reports) AS reports FROM trend_daily t"                          \
+    "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'"                       \
+    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
+    "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
+    "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
+    " earlier AS ("                                                                           \
+    "  SELECT t.value, sum(t.reports) AS reports FROM trend_daily t"                          \
+    "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value IN (SELECT value FROM ranked)"    \
+    "    AND t.day >= trend_day(" TREND_PREVIOUS_FROM ")"                                     \
+    "    AND t.day < trend_day($1::timestamptz) GROUP BY t.value),"                           \
+    " top AS (SELECT ranked.value, ranked.reports,"                                           \
+    "   COALESCE(earlier.reports, 0) AS previous_reports"                                     \
+    "   FROM ranked LEFT JOIN earlier ON earlier.value = ranked.value),"                      \
+    " losses AS ("                                                                            \
+    "  SELECT t.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
+    "    sum(t.victims_with_loss) AS victims FROM trend_daily t"                              \
+    "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value IN (SELECT value FROM ranked)"    \
+    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
+    "    AND t.currency <> ''"                                                                 \
+    "  GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                                              \
+    TREND_TOP_JSON(TREND_SEEN("'region'", "top.value", "$3"))
+
+/* $1 from, $2 to, $3 .. $15 filters, $16 kind, $17 limit. One pass over
+ * the reports of both periods; a report counts once per distinct value. */
+#define TREND_TOP_BASE_SQL                                                                    \
+    "WITH r AS MATERIALIZED ("                                                                \
+    "  SELECT r.id, r.region, rollup_at(r.occurred_at, r.reported_at) AS at, r.loss_minor,"  \
+    "    r.loss_currency::text AS currency"                                                   \
+    "  FROM reports r WHERE" TREND_BASE_RANGE(TREND_PREVIOUS_FROM, "$2::timestamptz")         \
+    TREND_BASE_FILTERS "),"                                                                   \
+    " pairs AS ("                                                                             \
+    "  SELECT DISTINCT r.id, p.e164 AS value, r.at, r.loss_minor, r.currency"                 \
+    "  FROM r JOIN report_phones p ON p.report_id = r.id"                                     \
+    "  WHERE $16 = 'phone' AND p.e164 IS NOT NULL"                                            \
+    "  UNION ALL SELECT DISTINCT r.id, a.name, r.at, r.loss_minor, r.currency"                \
+    "  FROM r JOIN report_apps a ON a.report_id = r.id WHERE $16 = 'app'"                     \
+    "  UNION ALL SELECT DISTINCT r.id, c.value, r.at, r.loss_minor, r.currency"               \
+    "  FROM r JOIN report_accounts c ON c.report_id = r.id WHERE $16 = 'account'"             \
+    "  UNION ALL SELECT DISTINCT r.id, u.url, r.at, r.loss_minor, r.currency"                 \
+    "  FROM r JOIN report_urls u ON u.report_id = r.id WHERE $16 = 'url'"                     \
+    "  UNION ALL SELECT r.id, r.region::text, r.at, r.loss_minor, r.currency FROM r"          \
+    "  WHERE $16 = 'region' AND r.region IS NOT NULL),"                                       \
+    " top AS ("                                                                               \
+    "  SELECT value, count(*) FILTER (WHERE at >= $1::timestamptz) AS reports,"               \
+    "    count(*) FILTER (WHERE at < $1::timestamptz) AS previous_reports,"                   \
+    "    rfc3339(min(at) FILTER (WHERE at >= $1::timestamptz)) AS first_seen,"                \
+    "    rfc3339(max(at) FILTER (WHERE at >= $1::timestamptz)) AS last_seen"                  \
+    "  FROM pairs GROUP BY value HAVING count(*) FILTER (WHERE at >= $1::timestamptz) > 0"    \
+    "  ORDER BY 2 DESC, value COLLATE \"C\" LIMIT $17::integer),"                             \
+    " losses AS MATERIALIZED ("                                                               \
+    "  SELECT p.value, p.currency, sum(p.loss_minor) AS amount,"                              \
+    "    count(*) FILTER (WHERE p.loss_minor > 0) AS victims"                                 \
+    "  FROM pairs p JOIN top ON top.value = p.value"                                          \
+    "  WHERE p.at >= $1::timestamptz AND p.currency IS NOT NULL GROUP BY 1, 2)"               \
+    TREND_TOP_JSON(" CROSS JOIN LATERAL (SELECT top.first_seen, top.last_seen) s")
+
+/* A funnel from `counts` (stage, reports): per stage of the code list, in
+ * order, the reports at that stage or a later one (a running sum from the
+ * last stage back). */
+#define TREND_FUNNEL_TAIL                                                                     \
+    " SELECT json_build_object('stages', json_agg(json_build_object('stage', f.code,"         \
+    "   'reached', f.reached) ORDER BY f.position))"                                          \
+    " FROM (SELECT s.code, s.position, sum(COALESCE(c.reports, 0))"                           \
+    "   OVER (ORDER BY s.position DESC) AS reached"                                            \
+    "   FROM stages s LEFT JOIN counts c ON c.stage = s.code) f"
+
+/* $1 from, $2 to, $3 scope: the stage rows of the range's days (hours). */
+#define TREND_FUNNEL_DAILY_SQL                                                                \
+    "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM trend_daily t"  \
+    "  WHERE t.dim = 'stage' AND t.scope = $3 AND t.day >= trend_day($1::timestamptz)"        \
+    "    AND t.day < trend_day($2::timestamptz) GROUP BY 1)"                                  \
+    TREND_FUNNEL_TAIL
+
+#define TREND_FUNNEL_HOURLY_SQL                                                               \
+    "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM trend_hourly t" \
+    "  WHERE t.dim = 'stage' AND t.scope = $3 AND t.hour >= $1::timestamptz"                  \
+    "    AND t.hour < $2::timestamptz GROUP BY 1)"                                            \
+    TREND_FUNNEL_TAIL
+
+/* $1 from, $2 to, $3 .. $15 filters. */
+#define TREND_FUNNEL_BASE_SQL                                                                 \
+    "WITH counts AS (SELECT r.stage, count(*) AS reports FROM reports r"                     \
+    "  WHERE" TREND_BASE_RANGE("$1::timestamptz", "$2::timestamptz") TREND_BASE_FILTERS      \
+    "  GROUP BY 1)"                                                                           \
+    TREND_FUNNEL_TAIL
+
+/* A summary from `sums` (current: in [$1, $2) rather than the period
+ * before, currency, reports, amount, victims). */
+#define TREND_SUMMARY_PERIOD(current)                                                         \
+    "json_build_object("                                                                      \
+    " 'reports', (SELECT COALESCE(sum(reports), 0) FROM sums WHERE current = " current "),"  \
+    " 'victims_with_loss', (SELECT COALESCE(sum(victims), 0) FROM sums"                       \
+    "   WHERE current = " current "),"                                                        \
+    " 'loss', (SELECT COALESCE(json_object_agg(currency, json_build_object('amount', amount," \
+    "   'victims', victims) ORDER BY currency), '{}') FROM sums"                              \
+    "   WHERE current = " current " AND currency <> '' AND reports > 0))"
+
+#define TREND_SUMMARY_TAIL                                                                    \
+    " SELECT json_build_object('current', " TREND_SUMMARY_PERIOD("true") ","                  \
+    "   'previous', " TREND_SUMMARY_PERIOD("false") ")"
+
+/* $1 from, $2 to, $3 scope: the total rows of both periods' days (hours). */
+#define TREND_SUMMARY_DAILY_SQL                                                               \
+    "WITH sums AS (SELECT t.day >= trend_day($1::timestamptz) AS current, t.currency,"       \
+    "    sum(t.reports) AS reports, sum(t.loss_minor_sum) AS amount,"                         \
+    "    sum(t.victims_with_loss) AS victims FROM trend_daily t"                              \
+    "  WHERE t.dim = 'total' AND t.scope = $3"                                                \
+    "    AND t.day >= trend_day(" TREND_PREVIOUS_FROM ")"                                     \
+    "    AND t.day < trend_day($2::timestamptz) GROUP BY 1, 2)"                               \
+    TREND_SUMMARY_TAIL
+
+#define TREND_SUMMARY_HOURLY_SQL                                                              \
+    "WITH sums AS (SELECT t.hour >= $1::timestamptz AS current, t.currency,"                 \
+    "    sum(t.reports) AS reports, sum(t.loss_minor_sum) AS amount,"                         \
+    "    sum(t.victims_with_loss) AS victims FROM trend_hourly t"                             \
+    "  WHERE t.dim = 'total' AND t.scope = $3 AND t.hour >= " TREND_PREVIOUS_FROM             \
+    "    AND t.hour < $2::timestamptz GROUP BY 1, 2)"                                         \
+    TREND_SUMMARY_TAIL
+
+/* $1 from, $2 to, $3 .. $15 filters. */
+#define TREND_SUMMARY_BASE_SQL                                                                \
+    "WITH sums AS (SELECT rollup_at(r.occurred_at, r.reported_at) >= $1::timestamptz"        \
+    "    AS current, COALESCE(r.loss_currency::text, '') AS currency, count(*) AS reports,"   \
+    "    COALESCE(sum(r.loss_minor), 0) AS amount,"                                           \
+    "    count(*) FILTER (WHERE r.loss_minor > 0) AS victims FROM reports r"                  \
+    "  WHERE" TREND_BASE_RANGE(TREND_PREVIOUS_FROM, "$2::timestamptz") TREND_BASE_FILTERS     \
+    "  GROUP BY 1, 2)"                                                                        \
+    TREND_SUMMARY_TAIL
+
+/* $1 kind (phone, account, url), $2 value. Counts and losses from the
+ * value's rows of trend_indicator_daily (all days); whether it is known,
+ * first and last seen, scam types and stages from the reports naming it. */
+#define TREND_LOOKUP_SQL                                                                      \
+    "WITH sums AS (SELECT t.currency, sum(t.reports) AS reports,"                             \
+    "    sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims"                \
+    "  FROM trend_indicator_daily t WHERE t.kind = $1 AND t.value = $2 GROUP BY 1),"         \
+    " named AS (SELECT r.scam_type, r.stage, rollup_at(r.occurred_at, r.reported_at) AS at"  \
+    "  FROM reports r WHERE r.id IN ("                                                        \
+    "    SELECT p.report_id FROM report_phones p WHERE $1 = 'phone' AND p.e164 = $2"         \
+    "    UNION ALL SELECT c.report_id FROM report_accounts c"                                 \
+    "    WHERE $1 = 'account' AND c.value = $2"                                               \
+    "    UNION ALL SELECT u.report_id FROM report_urls u WHERE $1 = 'url' AND u.url = $2))"  \
+    " SELECT json_build_object('known', EXISTS (SELECT 1 FROM named),"                        \
+    "  'reports', (SELECT COALESCE(sum(reports), 0) FROM sums),"                              \
+    "  'loss', (SELECT COALESCE(json_object_agg(currency, json_build_object('amount', amount,"\
+    "     'victims', victims) ORDER BY currency), '{}') FROM sums"                            \
+    "     WHERE currency <> '' AND reports > 0),"                                              \
+    "  'first_seen', (SELECT rfc3339(min(at)) FROM named),"                                   \
+    "  'last_seen', (SELECT rfc3339(max(at)) FROM named),"                                    \
+    "  'scam_types', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"            \
+    "     FROM scam_types s WHERE s.code IN (SELECT scam_type FROM named)),"                  \
+    "  'stages', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"                \
+    "     FROM stages s WHERE s.code IN (SELECT stage FROM named)))"
+
+/* For the transaction of one trend statement: no JIT compilation (it
+ * takes longer than these statements run; the cost estimates of their
+ * subqueries set it off), and $1 the plan_cache_mode, force_custom_plan
+ * for the base statements (an absent filter then folds away). */
+#define TREND_SETTINGS_SQL                                                                    \
+    "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', $1, true)"
+
+/* Every zone PostgreSQL knows and its offset now, in seconds: read once
+ * (the view reads every zone file, some 50 ms). */
+#define TREND_ZONES_SQL                                                                       \
+    "SELECT name, extract(epoch FROM utc_offset)::integer FROM pg_timezone_names"
+
 const struct statement_def statements[STMT_COUNT] = {
     [STMT_BEGIN] = {"begin", "BEGIN", 0},
     [STMT_COMMIT] = {"commit", "COMMIT", 0},
     [STMT_ROLLBACK] = {"rollback", "ROLLBACK", 0},
-    [STMT_REPORT_INSERT] = {"report_insert", REPORT_INSERT_SQL, 23},
-    [STMT_REPORT_GET] = {"report_get", REPORT_GET_SQL, 1},
+    [STMT_REPORT_INSERT] = {"report_insert", REPORT_INSERT_SQL, 25},
+    [STMT_REPORT_GET] = {"report_get", REPORT_GET_SQL, 2},
+    [STMT_REPORT_VICTIM] = {"report_victim", REPORT_VICTIM_SQL, 2},
+    [STMT_REPORT_BY_RECEIPT] = {"report_by_receipt", REPORT_BY_RECEIPT_SQL, 1},
     [STMT_VOCAB_CODES] = {"vocab_codes", VOCAB_CODES_SQL, 0},
     [STMT_VOCAB_JSON] = {"vocab_json", VOCAB_JSON_SQL, 0},
     [STMT_MIGRATIONS_APPLIED] = {"migrations_applied",
                                  "SELECT count(*) FROM schema_migrations", 0},
     /* Bulk import (POST /v1/reports:import). */
     [STMT_IMPORT_START] = {"import_start", IMPORT_START_SQL, 0},
-    [STMT_IMPORT_MOVE] = {"import_move", IMPORT_MOVE_SQL, 2},
+    [STMT_IMPORT_MOVE] = {"import_move", IMPORT_MOVE_SQL, 3},
     /* Idempotency keys (Idempotency-Key on POST /v1/reports and :batch). */
     [STMT_IDEMPOTENCY_HASH] = {"idempotency_hash", IDEMPOTENCY_HASH_SQL, 1},
     [STMT_IDEMPOTENCY_CLAIM] = {"idempotency_claim", IDEMPOTENCY_CLAIM_SQL, 3},
@@ -384,30 +817,54 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_IDEMPOTENCY_RELEASE] = {"idempotency_release", IDEMPOTENCY_RELEASE_SQL, 3},
     [STMT_IDEMPOTENCY_PURGE] = {"idempotency_purge", IDEMPOTENCY_PURGE_SQL, 2},
     /* Police updates and their history (PATCH /v1/reports/{id}). */
-    [STMT_REPORT_UPDATES_LOCK] = {"report_updates_lock", REPORT_UPDATES_LOCK_SQL, 1},
-    [STMT_REPORT_UPDATES_UNKNOWN] = {"report_updates_unknown", REPORT_UPDATES_UNKNOWN_SQL, 1},
+    [STMT_REPORT_UPDATES_LOCK] = {"report_updates_lock", REPORT_UPDATES_LOCK_SQL, 2},
+    [STMT_REPORT_UPDATES_UNKNOWN] = {"report_updates_unknown", REPORT_UPDATES_UNKNOWN_SQL, 2},
     [STMT_REPORT_UPDATES_APPLY] = {"report_updates_apply", REPORT_UPDATES_APPLY_SQL, 8},
     [STMT_REPORT_UPDATES_RECORD] = {"report_updates_record", REPORT_UPDATES_RECORD_SQL, 4},
-    [STMT_REPORT_UPDATES_HISTORY] = {"report_updates_history", REPORT_UPDATES_HISTORY_SQL, 1},
+    [STMT_REPORT_UPDATES_HISTORY] = {"report_updates_history", REPORT_UPDATES_HISTORY_SQL, 2},
     /* Listing reports (GET /v1/reports) and seen-before counts on intake. */
     [STMT_REPORT_LIST_CUSTOM_PLANS] = {"report_list_custom_plans",
                                        "SET LOCAL plan_cache_mode = force_custom_plan", 0},
-    [STMT_REPORT_LIST] = {"report_list", REPORT_LIST_SQL(""), 20},
+    [STMT_REPORT_LIST] = {"report_list", REPORT_LIST_SQL(""), 21},
     [STMT_REPORT_LIST_BY_PHONE] = {"report_list_by_phone",
-        REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_phones", "e164", "$17")), 20},
+        REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_phones", "e164", "$17")), 21},
     [STMT_REPORT_LIST_BY_ACCOUNT] = {"report_list_by_account",
-        REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_accounts", "value", "$18")), 20},
+        REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_accounts", "value", "$18")), 21},
     [STMT_REPORT_LIST_BY_APP] = {"report_list_by_app",
-        REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_apps", "name", "$16")), 20},
+        REPORT_LIST_SQL(REPORT_LIST_DRIVE("report_apps", "name", "$16")), 21},
     [STMT_REPORT_SEEN_BEFORE] = {"report_seen_before", REPORT_SEEN_BEFORE_SQL, 1},
     /* Organisations and API keys (fraud-intake orgs|keys, key lookup). */
-    [STMT_KEYS_ORG_CREATE] = {"keys_org_create", KEYS_ORG_CREATE_SQL, 2},
+    [STMT_KEYS_ORG_CREATE] = {"keys_org_create", KEYS_ORG_CREATE_SQL, 8},
     [STMT_KEYS_ORG_LIST] = {"keys_org_list", KEYS_ORG_LIST_SQL, 0},
-    [STMT_KEYS_CREATE] = {"keys_create", KEYS_CREATE_SQL, 4},
+    [STMT_KEYS_CREATE] = {"keys_create", KEYS_CREATE_SQL, 10},
     [STMT_KEYS_LIST] = {"keys_list", KEYS_LIST_SQL, 0},
-    [STMT_KEYS_REVOKE] = {"keys_revoke", KEYS_REVOKE_SQL, 1},
+    [STMT_KEYS_REVOKE] = {"keys_revoke", KEYS_REVOKE_SQL, 7},
     [STMT_KEYS_LOOKUP] = {"keys_lookup", KEYS_LOOKUP_SQL, 1},
+    /* The audit trail (GET /v1/audit, and rows of audited reads and changes). */
+    [STMT_AUDIT_ADD] = {"audit_add", AUDIT_ADD_SQL, 9},
+    [STMT_AUDIT_LIST] = {"audit_list", AUDIT_LIST_SQL, 8},
     /* Trends foundation: fraud-intake demo-data reads the prefectures. */
     [STMT_DEMO_PREFECTURES] = {"demo_prefectures",
         "SELECT code FROM regions WHERE level = 'prefecture' ORDER BY code", 0},
+    /* Trends (GET /v1/trends/..., GET /v1/indicators/lookup). */
+    [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 1},
+    [STMT_TRENDS_ZONES] = {"trends_zones", TREND_ZONES_SQL, 0},
+    [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 8},
+    [STMT_TRENDS_SERIES_HOURLY] = {"trends_series_hourly", TREND_SERIES_HOURLY_SQL, 8},
+    [STMT_TRENDS_SERIES_BASE] = {"trends_series_base", TREND_SERIES_BASE_SQL, 20},
+    [STMT_TRENDS_TOP_DAILY] = {"trends_top_daily", TREND_TOP_DAILY_SQL, 4},
+    [STMT_TRENDS_TOP_REGIONS_DAILY] = {"trends_top_regions_daily", TREND_TOP_REGIONS_DAILY_SQL,
+                                       4},
+    [STMT_TRENDS_TOP_BASE] = {"trends_top_base", TREND_TOP_BASE_SQL, 17},
+    [STMT_TRENDS_FUNNEL_DAILY] = {"trends_funnel_daily", TREND_FUNNEL_DAILY_SQL, 3},
+    [STMT_TRENDS_FUNNEL_HOURLY] = {"trends_funnel_hourly", TREND_FUNNEL_HOURLY_SQL, 3},
+    [STMT_TRENDS_FUNNEL_BASE] = {"trends_funnel_base", TREND_FUNNEL_BASE_SQL, 15},
+    [STMT_TRENDS_SUMMARY_DAILY] = {"trends_summary_daily", TREND_SUMMARY_DAILY_SQL, 3},
+    [STMT_TRENDS_SUMMARY_HOURLY] = {"trends_summary_hourly", TREND_SUMMARY_HOURLY_SQL, 3},
+    [STMT_TRENDS_SUMMARY_BASE] = {"trends_summary_base", TREND_SUMMARY_BASE_SQL, 15},
+    [STMT_TRENDS_LOOKUP] = {"trends_lookup", TREND_LOOKUP_SQL, 2},
+    /* Trend rollups: the worker applies pending contributions (0013). */
+    [STMT_TREND_APPLY] = {"trend_apply", "SELECT trend_apply($1::integer)", 1},
+    [STMT_TREND_PENDING] = {"trend_pending",
+                            "SELECT EXISTS (SELECT 1 FROM trend_pending)", 0},
 };

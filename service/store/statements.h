@@ -11,6 +11,8 @@ enum statement {
     STMT_ROLLBACK,
     STMT_REPORT_INSERT,
     STMT_REPORT_GET,
+    STMT_REPORT_VICTIM,
+    STMT_REPORT_BY_RECEIPT,
     STMT_VOCAB_CODES,
     STMT_VOCAB_JSON,
     STMT_MIGRATIONS_APPLIED,
@@ -45,8 +47,31 @@ enum statement {
     STMT_KEYS_LIST,
     STMT_KEYS_REVOKE,
     STMT_KEYS_LOOKUP,
+    /* The audit trail. */
+    STMT_AUDIT_ADD,
+    STMT_AUDIT_LIST,
     /* Trends foundation: fraud-intake demo-data reads the prefectures. */
     STMT_DEMO_PREFECTURES,
+    /* Trends (GET /v1/trends/..., GET /v1/indicators/lookup): per route, a
+     * statement for each source that can answer it. */
+    STMT_TRENDS_SETTINGS,
+    STMT_TRENDS_ZONES,
+    STMT_TRENDS_SERIES_DAILY,
+    STMT_TRENDS_SERIES_HOURLY,
+    STMT_TRENDS_SERIES_BASE,
+    STMT_TRENDS_TOP_DAILY,
+    STMT_TRENDS_TOP_REGIONS_DAILY,
+    STMT_TRENDS_TOP_BASE,
+    STMT_TRENDS_FUNNEL_DAILY,
+    STMT_TRENDS_FUNNEL_HOURLY,
+    STMT_TRENDS_FUNNEL_BASE,
+    STMT_TRENDS_SUMMARY_DAILY,
+    STMT_TRENDS_SUMMARY_HOURLY,
+    STMT_TRENDS_SUMMARY_BASE,
+    STMT_TRENDS_LOOKUP,
+    /* Trend rollups: the worker applies pending contributions (0013). */
+    STMT_TREND_APPLY,
+    STMT_TREND_PENDING,
     STMT_COUNT
 };
 

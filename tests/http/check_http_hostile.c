@@ -216,14 +216,32 @@ case_body(const json_t *expect, const char *file_body, size_t file_len, struct b
     bytes_str(body, json_string_value(json_object_get(gen, "after")));
 }
 
+/* Adds a request line or header line, with @KEY@ standing for the
+ * suite's key. */
+static void
+add_with_key(struct bytes *head, const char *line, size_t len)
+{
+    const char *mark = memmem(line, len, "@KEY@", 5);
+
+    if (mark == NULL) {
+        bytes_add(head, line, len);
+        return;
+    }
+    bytes_add(head, line, (size_t)(mark - line));
+    bytes_str(head, testutil_env("FRAUD_TEST_KEY"));
+    bytes_add(head, mark + 5, len - (size_t)(mark - line) - 5);
+}
+
 /* Builds the request head from the case's `request` file, plus Host,
- * Connection: close, a Content-Length unless the file has its own, and
- * expect's extra_headers. */
+ * Connection: close, a Content-Length unless the file has its own, the
+ * suite's key unless the file has an Authorization line, and expect's
+ * extra_headers. */
 static void
 case_head(const json_t *expect, char *text, size_t body_len, struct bytes *head)
 {
     const json_t *extra = json_object_get(expect, "extra_headers");
     bool          framed = false;
+    bool          authorized = false;
     char         *line = text;
     char          buf[64];
 
@@ -235,7 +253,8 @@ case_head(const json_t *expect, char *text, size_t body_len, struct bytes *head)
         len = unescape(line, strlen(line));
         framed = framed || strncasecmp(line, "Content-Length:", 15) == 0
                  || strncasecmp(line, "Transfer-Encoding:", 18) == 0;
-        bytes_add(head, line, len);
+        authorized = authorized || strncasecmp(line, "Authorization:", 14) == 0;
+        add_with_key(head, line, len);
         bytes_str(head, first ? " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" : "\r\n");
         line = eol + 1;
     }
@@ -255,6 +274,11 @@ case_head(const json_t *expect, char *text, size_t body_len, struct bytes *head)
     if (!framed) {
         snprintf(buf, sizeof(buf), "Content-Length: %zu\r\n", body_len);
         bytes_str(head, buf);
+    }
+    if (!authorized) {
+        bytes_str(head, "Authorization: Bearer ");
+        bytes_str(head, testutil_env("FRAUD_TEST_KEY"));
+        bytes_str(head, "\r\n");
     }
     bytes_str(head, "\r\n");
 }
@@ -342,7 +366,10 @@ check_read_back(const char *name, const json_t *expect, const struct bytes *body
     ck_assert_msg(location != NULL && sent != NULL, "%s: no Location", name);
     bytes_str(&head, "GET ");
     bytes_str(&head, location);
-    bytes_str(&head, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    bytes_str(&head, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Authorization: Bearer ");
+    bytes_str(&head, testutil_env("FRAUD_TEST_KEY_ANALYST"));
+    bytes_str(&head, "\r\n\r\n");
     exchange(&head, &none, 0, false, &got);
     ck_assert_int_eq(got.status, 200);
     stored = json_loads(got.body, 0, NULL);

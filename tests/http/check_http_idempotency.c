@@ -27,8 +27,16 @@
 #define OTHER_BODY     "reports/valid/domain_case_2.json"
 #define SLOW_BODY      "reports/valid/phones_100.json"
 #define MALFORMED_KEYS "idempotency/malformed_keys.txt"
-/* The service scopes keys by client address; the tests connect from here. */
-#define TEST_SCOPE     "127.0.0.1"
+/* The service scopes Idempotency-Keys by API key: "key:<prefix>" of the
+ * suite's default key, which every request here sends. */
+static const char *
+test_scope(void)
+{
+    static char scope[32];
+
+    http_client_actor(scope, sizeof(scope), NULL);
+    return scope;
+}
 #define RACE_ROUNDS    5
 
 /* Returns a new key string unique to this run and `name`; caller frees. */
@@ -137,7 +145,7 @@ START_TEST(test_replay_is_the_first_answer)
 
     /* The key is the caller's: scoped by the address it came from. */
     scope = test_db_scalar("select scope from idempotency_keys where key = $1", 1, params);
-    ck_assert_str_eq(scope, TEST_SCOPE);
+    ck_assert_str_eq(scope, test_scope());
     free(scope);
 
     http_client_response_free(&first);
@@ -309,7 +317,7 @@ START_TEST(test_running_key_in_use_then_stale)
     size_t               len;
     char                *body = testutil_read_data(OTHER_BODY, &len);
     char                *key = key_for("running");
-    const char          *params[2] = {TEST_SCOPE, key};
+    const char          *params[2] = {test_scope(), key};
     struct http_response first, busy, taken;
     json_t              *problem;
     long long            before;
@@ -434,7 +442,7 @@ END_TEST
 static void
 insert_key_row(const char *key, const char *age)
 {
-    const char *params[3] = {TEST_SCOPE, key, age};
+    const char *params[3] = {test_scope(), key, age};
 
     PQclear(test_db_query("insert into idempotency_keys"
                           " (scope, key, request_hash, state, status, response_body, created_at)"

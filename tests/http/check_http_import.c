@@ -316,6 +316,7 @@ post_generated(struct generator *gen, const char *content_type, long timeout_ms,
     char              *url = NULL;
     char              *type_header = NULL;
     char              *type = NULL;
+    char               authorization[128];
     CURLcode           rc;
 
     memset(answer, 0, sizeof(*answer));
@@ -325,6 +326,8 @@ post_generated(struct generator *gen, const char *content_type, long timeout_ms,
     headers = curl_slist_append(headers, "Expect:");
     headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
     headers = curl_slist_append(headers, type_header);
+    http_client_authorization(authorization, sizeof(authorization), NULL);
+    headers = curl_slist_append(headers, authorization);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

@@ -20,6 +20,7 @@
 
 #include "../suites.h"
 #include "../testutil.h"
+#include "http_client.h"
 
 #define START_WAIT_S 20
 #define STOP_WAIT_S  10
@@ -79,6 +80,7 @@ fetch(const char *url, const char *post, struct answer *a)
 {
     CURL              *curl = curl_easy_init();
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    char               authorization[128];
 
     memset(a, 0, sizeof(*a));
     ck_assert(curl != NULL);
@@ -91,10 +93,11 @@ fetch(const char *url, const char *post, struct answer *a)
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_location);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
-    if (post != NULL) {
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    http_client_authorization(authorization, sizeof(authorization), NULL);
+    headers = curl_slist_append(headers, authorization);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (post != NULL)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post);
-    }
     a->code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
     curl_slist_free_all(headers);

@@ -128,7 +128,8 @@ on_upload(char *buffer, size_t size, size_t nmemb, void *userdata)
 int
 http_client_perform(const struct http_request *req, struct http_response *out)
 {
-    const char        *base = testutil_env("FRAUD_TEST_BASE_URL");
+    const char        *base = req->base_url != NULL ? req->base_url
+                                                    : testutil_env("FRAUD_TEST_BASE_URL");
     struct curl_slist *headers = NULL;
     struct upload      upload = { req->body, req->body_len, 0 };
     char              *url = NULL;
@@ -347,4 +348,29 @@ http_client_key(const char *role)
     for (char *p = name; *p != '\0'; p++)
         *p = (char)toupper((unsigned char)*p);
     return testutil_env(name);
+}
+
+void
+http_client_authorization(char *out, size_t size, const char *key)
+{
+    snprintf(out, size, "Authorization: Bearer %s",
+             key != NULL ? key : testutil_env("FRAUD_TEST_KEY"));
+}
+
+void
+http_client_actor(char *out, size_t size, const char *key)
+{
+    const char *text = key != NULL ? key : testutil_env("FRAUD_TEST_KEY");
+
+    /* fi_<prefix>_<secret>: the prefix is the 8 characters after "fi_". */
+    snprintf(out, size, "key:%.8s", strlen(text) > 3 ? text + 3 : "");
+}
+
+void
+http_client_get_as(const char *path, const char *key, struct http_response *out)
+{
+    struct http_request req = {.method = "GET", .path = path, .key = key};
+
+    ck_assert_msg(http_client_perform(&req, out) == 0, "GET %s: %s", path,
+                  out->error != NULL ? out->error : "no response");
 }

@@ -32,6 +32,8 @@ struct http_request {
      * suite's default key (FRAUD_TEST_KEY, a police key of station A), ""
      * sends none. An Authorization line in `headers` replaces it. */
     const char *key;
+    /* Where to send it instead of FRAUD_TEST_BASE_URL; NULL for that. */
+    const char *base_url;
     /* Whole-transfer limit; 0 means 10 s, so a hang fails the test. */
     long        timeout_ms;
 };
@@ -102,6 +104,18 @@ json_t *http_client_assert_problem(const struct http_response *resp, long status
  * "public", "analyst", "admin"), from FRAUD_TEST_KEY_<ROLE>, borrowed
  * from the environment; fails the test when it is not set. */
 const char *http_client_key(const char *role);
+
+/* Writes "Authorization: Bearer <key>" into out (size bytes) for clients
+ * that build their own headers; key NULL means the suite's default key. */
+void http_client_authorization(char *out, size_t size, const char *key);
+
+/* Writes the actor name the service records for key (NULL: the default
+ * key), "key:<prefix>", into out (size bytes). */
+void http_client_actor(char *out, size_t size, const char *key);
+
+/* GET `path` with `key` (as struct http_request.key says); fails the test
+ * when no response arrives. Fills *out; caller frees it. */
+void http_client_get_as(const char *path, const char *key, struct http_response *out);
 
 /* True when s is a UUID in 8-4-4-4-12 hexadecimal form. */
 bool http_client_is_uuid(const char *s);

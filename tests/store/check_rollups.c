@@ -1,93 +1,82 @@
 /*
- * The trend rollups (migrations/0011_trend_rollups.sql) against the real
- * database: after reports arrive through every write path (POST, :batch,
- * :import) the rollup rows equal a plain GROUP BY over the base tables,
- * number for number; a PATCH of stage and loss moves the report out of its
- * old buckets and into its new ones exactly once; and `fraud-intake
- * demo-data` fills a fresh database whose rollups match its base tables.
+ * The trend rollups (migrations/0013_trend_rollups.sql) against the real
+ * database. After reports arrive through every write path (POST, :batch,
+ * :import, PATCH, `fraud-intake demo-data`) and the queue is applied, each
+ * rollup table equals a plain GROUP BY over the base tables, row for row
+ * (tests/data/rollups/<table>.sql); a PATCH moves a report out of its old
+ * buckets and into its new ones exactly once; an apply that never commits
+ * changes nothing; two applies at once apply each queued row once.
  *
  * Rollups are global and other suites store reports too, so the HTTP test
- * works in March 1995, a window no other suite uses, and compares only
- * that window.
+ * works in March 1995 (Asia/Shanghai days), a window no other suite uses,
+ * and compares only that window. The other tests use databases of their
+ * own, where no service applies the queue behind their back.
  */
 #include <check.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "../http/http_client.h"
-#include "../http/test_db.h"
 #include "../suites.h"
 #include "../testutil.h"
+#include "trend_worker.h"
 
-#define WINDOW_FROM  "1995-03-01T00:00:00Z"
-#define WINDOW_TO    "1995-03-03T00:00:00Z"
+#define WINDOW_FROM  "1995-03-01T00:00:00+08:00"
+#define WINDOW_TO    "1995-03-04T00:00:00+08:00"
 #define DEMO_DB      "fraud_rollups_demo"
 #define DEMO_REPORTS 2000
+#define APPLY_DB     "fraud_rollups_apply"
 
-/* The hourly rollup as a plain GROUP BY over reports, by the bucket rules
- * of the migration, and the rollup rows themselves (rows left at zero by
- * an update are not data). $1/$2 bound the bucket time. */
-#define HOURLY_EXPECTED                                                                       \
-    "SELECT date_trunc('hour', COALESCE(occurred_at, reported_at), 'UTC') AS hour_utc,"      \
-    "  scam_type, stage, COALESCE(channel, '') AS channel, source,"                           \
-    "  COALESCE(substr(region, 1, 4) || '00', '000000') AS prefecture,"                      \
-    "  COALESCE(loss_currency, '') AS currency, count(*) AS reports,"                         \
-    "  COALESCE(sum(loss_minor), 0) AS loss_minor_sum,"                                       \
-    "  count(*) FILTER (WHERE loss_minor > 0) AS victims_with_loss"                           \
-    " FROM reports WHERE COALESCE(occurred_at, reported_at) >= $1::timestamptz"               \
-    "   AND COALESCE(occurred_at, reported_at) < $2::timestamptz"                              \
-    " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+/* The rollup rows as stored; rows an update left at zero are not data. */
+#define DAILY_ACTUAL                                                                          \
+    "SELECT dim, scope, day, value, currency, reports, loss_minor_sum, victims_with_loss"    \
+    " FROM trend_daily"                                                                       \
+    " WHERE day >= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                      \
+    "   AND day < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                       \
+    "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
 #define HOURLY_ACTUAL                                                                         \
-    "SELECT hour_utc, scam_type, stage, channel, source, prefecture::text, currency,"        \
-    "  reports, loss_minor_sum, victims_with_loss FROM rollup_hourly"                         \
-    " WHERE hour_utc >= date_trunc('hour', $1::timestamptz, 'UTC')"                          \
-    "   AND hour_utc < $2::timestamptz"                                                        \
+    "SELECT dim, scope, hour, value, currency, reports, loss_minor_sum, victims_with_loss"   \
+    " FROM trend_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz"            \
+    "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
+#define INDICATOR_ACTUAL                                                                      \
+    "SELECT kind, day, value, currency, reports, loss_minor_sum, victims_with_loss"          \
+    " FROM trend_indicator_daily"                                                             \
+    " WHERE day >= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                      \
+    "   AND day < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                       \
     "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
 
-/* Indicators: each report counted once per value it names. */
-#define INDICATOR_EXPECTED                                                                    \
-    "SELECT (COALESCE(r.occurred_at, r.reported_at) AT TIME ZONE 'UTC')::date AS day_utc,"   \
-    "  i.kind, i.value, COALESCE(r.loss_currency, '') AS currency, count(*) AS reports,"     \
-    "  COALESCE(sum(r.loss_minor), 0) AS loss_minor_sum,"                                     \
-    "  min(COALESCE(r.occurred_at, r.reported_at)) AS first_seen,"                            \
-    "  max(COALESCE(r.occurred_at, r.reported_at)) AS last_seen"                              \
-    " FROM (SELECT report_id, 'phone' AS kind, e164 AS value FROM report_phones"             \
-    "       WHERE e164 IS NOT NULL"                                                           \
-    "       UNION SELECT report_id, 'app', name FROM report_apps"                            \
-    "       UNION SELECT report_id, 'account', value FROM report_accounts"                   \
-    "       UNION SELECT report_id, 'url', url FROM report_urls) i"                          \
-    " JOIN reports r ON r.id = i.report_id"                                                   \
-    " WHERE COALESCE(r.occurred_at, r.reported_at) >= $1::timestamptz"                        \
-    "   AND COALESCE(r.occurred_at, r.reported_at) < $2::timestamptz"                         \
-    " GROUP BY 1, 2, 3, 4"
-#define INDICATOR_ACTUAL                                                                      \
-    "SELECT day_utc, kind, value, currency, reports, loss_minor_sum, first_seen, last_seen"  \
-    " FROM rollup_indicator_daily"                                                            \
-    " WHERE day_utc >= ($1::timestamptz AT TIME ZONE 'UTC')::date"                           \
-    "   AND day_utc < ($2::timestamptz AT TIME ZONE 'UTC')::date"                            \
-    "   AND (reports, loss_minor_sum) <> (0, 0)"
-
 /* Rows in one and not the other, both ways, and how many rows expected. */
-#define DIFFERENCE(expected, actual)                                                          \
-    "WITH e AS (" expected "), a AS (" actual ")"                                             \
+#define DIFFERENCE_SQL                                                                        \
+    "WITH e AS (%s), a AS (%s)"                                                               \
     " SELECT (SELECT count(*) FROM ((TABLE e EXCEPT ALL TABLE a)"                             \
     "         UNION ALL (TABLE a EXCEPT ALL TABLE e)) d),"                                    \
     "        (SELECT count(*) FROM e)"
 
-/* One rollup row as the tests look it up. */
+/* One rollup key's counters: reports, loss_minor_sum, victims_with_loss. */
+#define DAILY_KEY                                                                             \
+    "SELECT COALESCE(sum(reports), 0), COALESCE(sum(loss_minor_sum), 0),"                     \
+    "  COALESCE(sum(victims_with_loss), 0) FROM trend_daily"                                  \
+    " WHERE dim = $1 AND scope = $2 AND day = $3::date AND value = $4 AND currency = $5"
 #define HOURLY_KEY                                                                            \
     "SELECT COALESCE(sum(reports), 0), COALESCE(sum(loss_minor_sum), 0),"                     \
-    "  COALESCE(sum(victims_with_loss), 0) FROM rollup_hourly"                                \
-    " WHERE hour_utc = $1::timestamptz AND scam_type = $2 AND stage = $3 AND channel = $4"    \
-    "   AND source = $5 AND prefecture = $6 AND currency = $7"
+    "  COALESCE(sum(victims_with_loss), 0) FROM trend_hourly"                                 \
+    " WHERE dim = $1 AND scope = $2 AND hour = $3::timestamptz AND value = $4"                \
+    "   AND currency = $5"
 #define INDICATOR_KEY                                                                         \
-    "SELECT COALESCE(sum(reports), 0), COALESCE(sum(loss_minor_sum), 0) FROM"                 \
-    " rollup_indicator_daily WHERE day_utc = $1::date AND kind = $2 AND value = $3"           \
-    "   AND currency = $4"
+    "SELECT COALESCE(sum(reports), 0), COALESCE(sum(loss_minor_sum), 0),"                     \
+    "  COALESCE(sum(victims_with_loss), 0) FROM trend_indicator_daily"                        \
+    " WHERE kind = $1 AND day = $2::date AND value = $3 AND currency = $4"
+
+/* Rollup counters of one key. */
+struct counters {
+    long long reports, loss_minor_sum, victims_with_loss;
+};
 
 static PGconn *
 connect_or_fail(const char *conninfo)
@@ -98,6 +87,7 @@ connect_or_fail(const char *conninfo)
     return pg;
 }
 
+/* Returns a new result; caller PQclears. */
 static PGresult *
 query_or_fail(PGconn *pg, const char *sql, int nparams, const char *const *params)
 {
@@ -109,36 +99,89 @@ query_or_fail(PGconn *pg, const char *sql, int nparams, const char *const *param
     return res;
 }
 
-/* Fails unless the rollup query equals the base-table query in the window,
- * and the base-table query has at least `min_rows` rows (so an empty
- * window cannot pass). */
-static void
-assert_matches(PGconn *pg, const char *what, const char *difference_sql, const char *from,
-               const char *to, long min_rows)
+static long long
+scalar(PGconn *pg, const char *sql)
 {
-    const char *params[2] = {from, to};
-    PGresult   *res = query_or_fail(pg, difference_sql, 2, params);
-    long        differing = atol(PQgetvalue(res, 0, 0));
-    long        rows = atol(PQgetvalue(res, 0, 1));
+    PGresult *res = query_or_fail(pg, sql, 0, NULL);
+    long long value = atoll(PQgetvalue(res, 0, 0));
 
-    ck_assert_msg(differing == 0, "%s: %ld rows differ between the rollup and GROUP BY", what,
-                  differing);
-    ck_assert_msg(rows >= min_rows, "%s: only %ld rows in the window", what, rows);
     PQclear(res);
+    return value;
+}
+
+/* Applies everything queued in the database at conninfo, as demo-data and
+ * the service's worker do; returns how many rows this call applied. */
+static long
+drain(const char *conninfo)
+{
+    struct db *db = db_create(conninfo, 1, 5000, 0);
+    long       applied;
+
+    ck_assert(db != NULL);
+    applied = trend_worker_drain(db);
+    db_destroy(db);
+    ck_assert_msg(applied >= 0, "trend_worker_drain failed");
+    return applied;
+}
+
+/* Fails unless rollup table `table` equals its GROUP BY (data file
+ * rollups/<table>.sql) in the window, and the GROUP BY has at least
+ * `min_rows` rows there (so an empty window cannot pass). */
+static void
+assert_table_matches(PGconn *pg, const char *step, const char *table, const char *actual,
+                     const char *from, const char *to, long min_rows)
+{
+    char       *file, *expected, *sql;
+    const char *params[2] = {from, to};
+    PGresult   *res;
+    long        differing, rows;
+
+    ck_assert(asprintf(&file, "rollups/%s.sql", table) > 0);
+    expected = testutil_read_data(file, NULL);
+    ck_assert(asprintf(&sql, DIFFERENCE_SQL, expected, actual) > 0);
+    res = query_or_fail(pg, sql, 2, params);
+    differing = atol(PQgetvalue(res, 0, 0));
+    rows = atol(PQgetvalue(res, 0, 1));
+    ck_assert_msg(differing == 0, "%s after %s: %ld rows differ from the GROUP BY", table, step,
+                  differing);
+    ck_assert_msg(rows >= min_rows, "%s after %s: only %ld rows in the window", table, step,
+                  rows);
+    PQclear(res);
+    free(sql);
+    free(expected);
+    free(file);
 }
 
 static void
-assert_all_match(PGconn *pg, const char *step, const char *from, const char *to,
-                 long min_hourly, long min_indicator)
+assert_all_match(PGconn *pg, const char *step, const char *from, const char *to, long min_rows)
 {
-    char what[96];
+    assert_table_matches(pg, step, "daily", DAILY_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "hourly", HOURLY_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "indicator_daily", INDICATOR_ACTUAL, from, to, min_rows);
+}
 
-    snprintf(what, sizeof(what), "hourly after %s", step);
-    assert_matches(pg, what, DIFFERENCE(HOURLY_EXPECTED, HOURLY_ACTUAL), from, to,
-                   min_hourly);
-    snprintf(what, sizeof(what), "indicators after %s", step);
-    assert_matches(pg, what, DIFFERENCE(INDICATOR_EXPECTED, INDICATOR_ACTUAL), from, to,
-                   min_indicator);
+static struct counters
+key_counters(PGconn *pg, const char *sql, int nparams, const char *const *params)
+{
+    PGresult       *res = query_or_fail(pg, sql, nparams, params);
+    struct counters c = {atoll(PQgetvalue(res, 0, 0)), atoll(PQgetvalue(res, 0, 1)),
+                         atoll(PQgetvalue(res, 0, 2))};
+
+    PQclear(res);
+    return c;
+}
+
+/* Fails unless a key's counters moved by exactly (reports, loss, victims). */
+static void
+assert_moved(const char *what, struct counters before, struct counters after, long long reports,
+             long long loss, long long victims)
+{
+    ck_assert_msg(after.reports - before.reports == reports
+                      && after.loss_minor_sum - before.loss_minor_sum == loss
+                      && after.victims_with_loss - before.victims_with_loss == victims,
+                  "%s moved by (%lld, %lld, %lld), not (%lld, %lld, %lld)", what,
+                  after.reports - before.reports, after.loss_minor_sum - before.loss_minor_sum,
+                  after.victims_with_loss - before.victims_with_loss, reports, loss, victims);
 }
 
 /* Lines [first, last) of tests/data/rollups/reports.ndjson joined by
@@ -167,6 +210,7 @@ report_lines(size_t first, size_t last, const char *separator)
     return out;
 }
 
+/* POSTs line `line`; returns the new report's id, a new string. */
 static char *
 post_one(size_t line)
 {
@@ -229,20 +273,9 @@ post_import(size_t first, size_t last)
     free(body);
 }
 
-/* The counters of one rollup key; values[0..n) as text, parsed. */
+/* PATCHes report `id` at `version` (its ETag) with a merge patch. */
 static void
-key_values(PGconn *pg, const char *sql, int nparams, const char *const *params,
-           long long *out, int n)
-{
-    PGresult *res = query_or_fail(pg, sql, nparams, params);
-
-    for (int i = 0; i < n; i++)
-        out[i] = atoll(PQgetvalue(res, 0, i));
-    PQclear(res);
-}
-
-static void
-patch_report(const char *id, const char *etag, const char *body)
+patch_report(const char *id, int version, const char *body)
 {
     char                *path, *if_match;
     const char          *headers[2];
@@ -252,7 +285,7 @@ patch_report(const char *id, const char *etag, const char *body)
     struct http_response resp;
 
     ck_assert(asprintf(&path, "/v1/reports/%s", id) > 0);
-    ck_assert(asprintf(&if_match, "If-Match: %s", etag) > 0);
+    ck_assert(asprintf(&if_match, "If-Match: \"%d\"", version) > 0);
     headers[0] = if_match;
     headers[1] = NULL;
     req.path = path;
@@ -264,63 +297,110 @@ patch_report(const char *id, const char *etag, const char *body)
     free(path);
 }
 
-/* The keys the PATCH of line 1 moves between: same hour, stage contact ->
- * first_payment, no loss -> 5000 CNY; and its phone's day row by currency. */
-static const char *const old_key[7] = {"1995-03-01T00:00:00Z", "task_rebate", "contact",
-                                       "phone_call", "victim", "440100", ""};
-static const char *const new_key[7] = {"1995-03-01T00:00:00Z", "task_rebate", "first_payment",
-                                       "phone_call", "victim", "440100", "CNY"};
-static const char *const phone_no_loss[4] = {"1995-03-01", "phone", "+8613800139501", ""};
-static const char *const phone_cny[4] = {"1995-03-01", "phone", "+8613800139501", "CNY"};
+/* The keys line 1 (task_rebate, contact, phone_call, victim, 440103, no
+ * loss, 1995-03-01 08:10 in Shanghai, a phone named twice, RollupApp) is
+ * counted in, and the ones the stage and loss PATCH moves it to. */
+static const char *const day_contact[5] = {"stage", "", "1995-03-01", "contact", ""};
+static const char *const day_paid[5] = {"stage", "", "1995-03-01", "first_payment", "CNY"};
+static const char *const type_contact[5] = {"stage", "task_rebate", "1995-03-01", "contact", ""};
+static const char *const type_paid[5] = {"stage", "task_rebate", "1995-03-01", "first_payment",
+                                         "CNY"};
+static const char *const day_total[5] = {"total", "", "1995-03-01", "", ""};
+static const char *const day_total_cny[5] = {"total", "", "1995-03-01", "", "CNY"};
+static const char *const hour_contact[5] = {"stage", "", "1995-03-01T00:00:00Z", "contact", ""};
+static const char *const hour_paid[5] = {"stage", "", "1995-03-01T00:00:00Z", "first_payment",
+                                         "CNY"};
+static const char *const phone_none[4] = {"phone", "1995-03-01", "+8613800139501", ""};
+static const char *const phone_cny[4] = {"phone", "1995-03-01", "+8613800139501", "CNY"};
+
+/* Each counted key of the stage and loss PATCH, before and after. */
+struct patch_keys {
+    struct counters day_contact, day_paid, type_contact, type_paid, day_total, day_total_cny,
+        hour_contact, hour_paid, phone_none, phone_cny;
+};
+
+static void
+patch_keys_take(PGconn *pg, struct patch_keys *k)
+{
+    k->day_contact = key_counters(pg, DAILY_KEY, 5, day_contact);
+    k->day_paid = key_counters(pg, DAILY_KEY, 5, day_paid);
+    k->type_contact = key_counters(pg, DAILY_KEY, 5, type_contact);
+    k->type_paid = key_counters(pg, DAILY_KEY, 5, type_paid);
+    k->day_total = key_counters(pg, DAILY_KEY, 5, day_total);
+    k->day_total_cny = key_counters(pg, DAILY_KEY, 5, day_total_cny);
+    k->hour_contact = key_counters(pg, HOURLY_KEY, 5, hour_contact);
+    k->hour_paid = key_counters(pg, HOURLY_KEY, 5, hour_paid);
+    k->phone_none = key_counters(pg, INDICATOR_KEY, 4, phone_none);
+    k->phone_cny = key_counters(pg, INDICATOR_KEY, 4, phone_cny);
+}
+
+/* Stage contact -> first_payment, no loss -> 5000 CNY: out of the old
+ * keys once, into the new ones once, in every rollup and every scope; the
+ * phone it names twice moves as one report. */
+static void
+assert_stage_and_loss_moved(const struct patch_keys *b, const struct patch_keys *a)
+{
+    ck_assert_msg(b->day_contact.reports >= 1 && b->hour_contact.reports >= 1
+                      && b->phone_none.reports >= 1,
+                  "the fixture's keys are not filled");
+    assert_moved("daily stage contact", b->day_contact, a->day_contact, -1, 0, 0);
+    assert_moved("daily stage first_payment", b->day_paid, a->day_paid, 1, 5000, 1);
+    assert_moved("task_rebate's stage contact", b->type_contact, a->type_contact, -1, 0, 0);
+    assert_moved("task_rebate's stage first_payment", b->type_paid, a->type_paid, 1, 5000, 1);
+    assert_moved("daily total without loss", b->day_total, a->day_total, -1, 0, 0);
+    assert_moved("daily total in CNY", b->day_total_cny, a->day_total_cny, 1, 5000, 1);
+    assert_moved("hourly stage contact", b->hour_contact, a->hour_contact, -1, 0, 0);
+    assert_moved("hourly stage first_payment", b->hour_paid, a->hour_paid, 1, 5000, 1);
+    assert_moved("phone without loss", b->phone_none, a->phone_none, -1, 0, 0);
+    assert_moved("phone in CNY", b->phone_cny, a->phone_cny, 1, 5000, 1);
+}
 
 START_TEST(test_every_write_path_matches_group_by)
 {
-    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
-    char     *first = post_one(0);
-    long long old_before[3], new_before[3], old_after[3], new_after[3];
-    long long none_before[2], cny_before[2], none_after[2], cny_after[2];
+    const char       *url = testutil_env("FRAUD_TEST_DATABASE_URL");
+    PGconn           *pg = connect_or_fail(url);
+    char             *first = post_one(0);
+    struct patch_keys before, after;
+    static const char *const app_usd[4] = {"app", "1995-03-02", "RollupApp", "USD"};
+    static const char *const new_app_usd[4] = {"app", "1995-03-02", "RollupNewApp", "USD"};
 
     free(post_one(1));
     free(post_one(2));
     post_batch(3, 6);
     post_import(6, 9);
-    assert_all_match(pg, "intake", WINDOW_FROM, WINDOW_TO, 8, 10);
+    drain(url);
+    assert_all_match(pg, "intake", WINDOW_FROM, WINDOW_TO, 8);
 
-    key_values(pg, HOURLY_KEY, 7, old_key, old_before, 3);
-    key_values(pg, HOURLY_KEY, 7, new_key, new_before, 3);
-    key_values(pg, INDICATOR_KEY, 4, phone_no_loss, none_before, 2);
-    key_values(pg, INDICATOR_KEY, 4, phone_cny, cny_before, 2);
-    ck_assert_msg(old_before[0] >= 1 && new_before[0] >= 1, "fixture keys are not filled");
-    patch_report(first, "\"1\"",
-                 "{\"stage\": \"first_payment\","
-                 " \"loss\": {\"amount\": 5000, \"currency\": \"CNY\"}}");
-    key_values(pg, HOURLY_KEY, 7, old_key, old_after, 3);
-    key_values(pg, HOURLY_KEY, 7, new_key, new_after, 3);
-    key_values(pg, INDICATOR_KEY, 4, phone_no_loss, none_after, 2);
-    key_values(pg, INDICATOR_KEY, 4, phone_cny, cny_after, 2);
-    ck_assert_int_eq(old_after[0], old_before[0] - 1);
-    ck_assert_int_eq(old_after[1], old_before[1]);
-    ck_assert_int_eq(old_after[2], old_before[2]);
-    ck_assert_int_eq(new_after[0], new_before[0] + 1);
-    ck_assert_int_eq(new_after[1], new_before[1] + 5000);
-    ck_assert_int_eq(new_after[2], new_before[2] + 1);
-    /* The report names the number twice; it moves as one report. */
-    ck_assert_int_eq(none_after[0], none_before[0] - 1);
-    ck_assert_int_eq(cny_after[0], cny_before[0] + 1);
-    ck_assert_int_eq(cny_after[1], cny_before[1] + 5000);
-    assert_all_match(pg, "PATCH", WINDOW_FROM, WINDOW_TO, 8, 10);
+    patch_keys_take(pg, &before);
+    patch_report(first, 1, "{\"stage\": \"first_payment\","
+                           " \"loss\": {\"amount\": 5000, \"currency\": \"CNY\"}}");
+    drain(url);
+    patch_keys_take(pg, &after);
+    assert_stage_and_loss_moved(&before, &after);
+    assert_all_match(pg, "the stage and loss PATCH", WINDOW_FROM, WINDOW_TO, 8);
 
-    /* A later PATCH adds an indicator the report already names and a new
-     * one, and moves the report by a day: each counted once, in the new day. */
-    patch_report(first, "\"2\"",
-                 "{\"occurred_at\": \"1995-03-02T03:00:00Z\","
-                 " \"add_phones\": [\"+86 138 0013 9501\", \"+86 137 0013 9503\"]}");
-    assert_all_match(pg, "moving PATCH", WINDOW_FROM, WINDOW_TO, 8, 10);
+    /* Another day and hour, and another province, prefecture and county. */
+    patch_report(first, 2, "{\"occurred_at\": \"1995-03-02T03:00:00Z\", \"region\": \"310101\"}");
+    drain(url);
+    assert_all_match(pg, "the time and region PATCH", WINDOW_FROM, WINDOW_TO, 8);
+
+    /* Another currency, and an app the report names already (counted once)
+     * with a new one (counted in the report's new buckets). */
+    patch_report(first, 3, "{\"loss\": {\"amount\": 7000, \"currency\": \"USD\"},"
+                           " \"add_apps\": [{\"name\": \"RollupApp\"},"
+                           " {\"name\": \"RollupNewApp\"}]}");
+    drain(url);
+    assert_all_match(pg, "the currency and add_apps PATCH", WINDOW_FROM, WINDOW_TO, 8);
+    ck_assert_int_eq(key_counters(pg, INDICATOR_KEY, 4, app_usd).reports, 1);
+    ck_assert_int_eq(key_counters(pg, INDICATOR_KEY, 4, new_app_usd).reports, 1);
+    ck_assert_int_eq(key_counters(pg, INDICATOR_KEY, 4, new_app_usd).loss_minor_sum, 7000);
     free(first);
     PQfinish(pg);
 }
 END_TEST
 
+/* A connection string for database `name` on the test cluster. Returns a
+ * new string. */
 static char *
 conninfo_for(const char *name)
 {
@@ -341,44 +421,50 @@ ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* Drops database `name` (if there) and, when `create`, makes it anew. */
 static void
-recreate_demo_db(void)
+recreate_db(const char *name, bool create)
 {
     PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
+    char     *sql;
     PGresult *res;
 
     PQsetNoticeProcessor(pg, ignore_notice, NULL);
-    res = query_or_fail(pg, "DROP DATABASE IF EXISTS " DEMO_DB, 0, NULL);
-
-    PQclear(res);
-    res = query_or_fail(pg, "CREATE DATABASE " DEMO_DB, 0, NULL);
-    PQclear(res);
+    ck_assert(asprintf(&sql, "DROP DATABASE IF EXISTS %s", name) > 0);
+    PQclear(query_or_fail(pg, sql, 0, NULL));
+    free(sql);
+    if (create) {
+        ck_assert(asprintf(&sql, "CREATE DATABASE %s", name) > 0);
+        res = query_or_fail(pg, sql, 0, NULL);
+        PQclear(res);
+        free(sql);
+    }
     PQfinish(pg);
 }
 
-static long long
-scalar(PGconn *pg, const char *sql)
+/* Runs `fraud-intake <args>` against the database at conninfo. */
+static void
+run_service_command(const char *conninfo, const char *args)
 {
-    PGresult *res = query_or_fail(pg, sql, 0, NULL);
-    long long value = atoll(PQgetvalue(res, 0, 0));
+    char *cmd;
 
-    PQclear(res);
-    return value;
+    ck_assert(asprintf(&cmd, "DATABASE_URL='%s' '%s' %s", conninfo,
+                       testutil_env("FRAUD_TEST_BIN"), args) > 0);
+    ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+    free(cmd);
 }
 
 START_TEST(test_demo_data_rollups_match)
 {
-    char     *conninfo = conninfo_for(DEMO_DB);
-    char     *cmd;
-    PGconn   *pg;
-    PGresult *res;
+    char *conninfo = conninfo_for(DEMO_DB);
+    PGconn *pg;
 
-    recreate_demo_db();
-    ck_assert(asprintf(&cmd, "DATABASE_URL='%s' '%s' demo-data --reports %d --days 60 --seed 7",
-                       conninfo, testutil_env("FRAUD_TEST_BIN"), DEMO_REPORTS) > 0);
-    ck_assert_int_eq(system(cmd), 0);
+    recreate_db(DEMO_DB, true);
+    run_service_command(conninfo, "demo-data --reports 2000 --days 60 --seed 7");
     pg = connect_or_fail(conninfo);
     ck_assert_int_eq(scalar(pg, "SELECT count(*) FROM reports"), DEMO_REPORTS);
+    /* demo-data leaves nothing for a worker to do. */
+    ck_assert_int_eq(scalar(pg, "SELECT count(*) FROM trend_pending"), 0);
     /* Losses only from the first payment on; the funnel narrows. */
     ck_assert_int_eq(scalar(pg, "SELECT count(*) FROM reports r JOIN stages s ON s.code = r.stage"
                                 " WHERE s.position < 6 AND loss_minor <> 0"), 0);
@@ -386,19 +472,166 @@ START_TEST(test_demo_data_rollups_match)
               > scalar(pg, "SELECT count(*) FROM reports WHERE stage = 'repeat_payment'"));
     ck_assert(scalar(pg, "SELECT count(DISTINCT e164) FROM report_phones")
               < scalar(pg, "SELECT count(*) FROM report_phones"));
-    /* A report without occurred_at is bucketed when it was reported. */
-    res = query_or_fail(pg,
-                        "WITH r AS (INSERT INTO reports (source, scam_type, stage, reported_at)"
-                        " VALUES ('public', 'other', 'contact', '1990-01-01T05:30:00Z')"
-                        " RETURNING id)"
-                        " INSERT INTO report_apps (report_id, position, name) SELECT id, 1, 'X'"
-                        " FROM r", 0, NULL);
-    PQclear(res);
-    assert_all_match(pg, "demo-data", "-infinity", "infinity", 100, 100);
-    ck_assert_int_eq(scalar(pg, "SELECT sum(reports) FROM rollup_hourly"), DEMO_REPORTS + 1);
+    assert_all_match(pg, "demo-data", "-infinity", "infinity", 100);
+    /* A report without occurred_at is bucketed when it was reported, with
+     * its app, in one statement. */
+    PQclear(query_or_fail(pg,
+                          "WITH r AS (INSERT INTO reports (source, scam_type, stage, reported_at)"
+                          " VALUES ('public', 'other', 'contact', '1990-01-01T05:30:00Z')"
+                          " RETURNING id)"
+                          " INSERT INTO report_apps (report_id, position, name)"
+                          " SELECT id, 1, 'X' FROM r", 0, NULL));
+    ck_assert_int_eq(drain(conninfo), 2);
+    assert_all_match(pg, "a report without occurred_at", "-infinity", "infinity", 100);
+    ck_assert_int_eq(scalar(pg, "SELECT sum(reports) FROM trend_daily"
+                                " WHERE dim = 'total' AND scope = ''"), DEMO_REPORTS + 1);
     PQfinish(pg);
-    recreate_demo_db();
-    free(cmd);
+    recreate_db(DEMO_DB, false);
+    free(conninfo);
+}
+END_TEST
+
+/* 3000 reports over two days, most naming a phone (some the same number
+ * twice) and half an app, queued by the triggers and not applied yet. */
+#define APPLY_REPORTS 3000
+#define STRINGIFY(x)  #x
+#define TEXT_OF(x)    STRINGIFY(x)
+#define APPLY_FILL_SQL                                                                        \
+    "WITH r AS ("                                                                             \
+    "  INSERT INTO reports (source, scam_type, stage, channel, region, occurred_at,"         \
+    "    loss_minor, loss_currency)"                                                          \
+    "  SELECT CASE WHEN i % 4 = 0 THEN 'public' ELSE 'victim' END,"                           \
+    "    (ARRAY['task_rebate', 'fake_loan', 'romance'])[1 + i % 3],"                          \
+    "    (ARRAY['contact', 'pretext', 'first_payment'])[1 + i / 3 % 3],"                     \
+    "    CASE WHEN i % 5 <> 0 THEN 'sms' END,"                                                \
+    "    CASE WHEN i % 7 <> 0 THEN (ARRAY['440103', '310101', '110105'])[1 + i % 3] END,"     \
+    "    timestamptz '1995-06-01T00:00:00Z' + i * interval '57 seconds',"                     \
+    "    CASE WHEN i % 3 = 2 THEN i * 100 END, CASE WHEN i % 3 = 2 THEN 'CNY' END"           \
+    "  FROM generate_series(1, " TEXT_OF(APPLY_REPORTS) ") i RETURNING id),"                  \
+    " n AS (SELECT id, row_number() OVER (ORDER BY id) AS i FROM r),"                         \
+    " p AS ("                                                                                 \
+    "  INSERT INTO report_phones (report_id, position, raw, e164, leading_plus,"             \
+    "    international, valid)"                                                               \
+    "  SELECT id, k, '+86138' || (10000000 + i % 97), '+86138' || (10000000 + i % 97),"      \
+    "    true, true, true FROM n, generate_series(1, 1 + (i % 5 = 0)::int) k"                \
+    "  WHERE i % 6 <> 0)"                                                                     \
+    " INSERT INTO report_apps (report_id, position, name)"                                    \
+    " SELECT id, 1, 'App ' || i % 13 FROM n WHERE i % 2 = 0"
+
+/* Waits up to 10 s until the backend `pid` waits for a lock. */
+static bool
+waits_for_lock(PGconn *pg, int pid)
+{
+    char        pid_text[16];
+    const char *params[1] = {pid_text};
+
+    snprintf(pid_text, sizeof(pid_text), "%d", pid);
+    for (int tries = 0; tries < 1000; tries++) {
+        PGresult *res = query_or_fail(pg,
+                                      "SELECT count(*) FROM pg_stat_activity"
+                                      " WHERE pid = $1::int AND wait_event_type = 'Lock'",
+                                      1, params);
+        bool      waiting = atoi(PQgetvalue(res, 0, 0)) == 1;
+        struct timespec wait = {0, 10 * 1000000L};
+
+        PQclear(res);
+        if (waiting)
+            return true;
+        nanosleep(&wait, NULL);
+    }
+    return false;
+}
+
+/* Waits up to 10 s until backend `pid` has gone (and so its transaction
+ * has been rolled back and its row locks released). */
+static bool
+gone(PGconn *pg, int pid)
+{
+    char        pid_text[16];
+    const char *params[1] = {pid_text};
+
+    snprintf(pid_text, sizeof(pid_text), "%d", pid);
+    for (int tries = 0; tries < 1000; tries++) {
+        PGresult       *res = query_or_fail(pg, "SELECT count(*) FROM pg_stat_activity"
+                                                " WHERE pid = $1::int", 1, params);
+        bool            there = atoi(PQgetvalue(res, 0, 0)) != 0;
+        struct timespec wait = {0, 10 * 1000000L};
+
+        PQclear(res);
+        if (!there)
+            return true;
+        nanosleep(&wait, NULL);
+    }
+    return false;
+}
+
+/* Fails unless nothing was applied: every queued row is still there and
+ * the rollups are empty. */
+static void
+assert_nothing_applied(PGconn *pg, long long queued, const char *what)
+{
+    ck_assert_msg(scalar(pg, "SELECT count(*) FROM trend_pending") == queued,
+                  "%s: queued rows went", what);
+    ck_assert_msg(scalar(pg, "SELECT (SELECT count(*) FROM trend_daily)"
+                             " + (SELECT count(*) FROM trend_hourly)"
+                             " + (SELECT count(*) FROM trend_indicator_daily)") == 0,
+                  "%s: the rollups changed", what);
+}
+
+START_TEST(test_apply_is_all_or_nothing_and_once)
+{
+    char      *conninfo = conninfo_for(APPLY_DB);
+    PGconn    *pg, *crashing, *first, *second;
+    PGresult  *res;
+    long long  queued, by_first, by_second;
+    int        crashed_pid;
+
+    recreate_db(APPLY_DB, true);
+    run_service_command(conninfo, "migrate");
+    pg = connect_or_fail(conninfo);
+    PQclear(query_or_fail(pg, APPLY_FILL_SQL, 0, NULL));
+    queued = scalar(pg, "SELECT count(*) FROM trend_pending");
+    ck_assert_msg(queued > APPLY_REPORTS, "only %lld rows queued", queued);
+
+    /* Rolled back, and the client gone between applying and committing. */
+    crashing = connect_or_fail(conninfo);
+    PQclear(query_or_fail(crashing, "BEGIN", 0, NULL));
+    ck_assert_int_eq(scalar(crashing, "SELECT trend_apply(1000)"), 1000);
+    PQclear(query_or_fail(crashing, "ROLLBACK", 0, NULL));
+    assert_nothing_applied(pg, queued, "a rolled back apply");
+    PQclear(query_or_fail(crashing, "BEGIN", 0, NULL));
+    ck_assert_int_eq(scalar(crashing, "SELECT trend_apply(1000)"), 1000);
+    crashed_pid = PQbackendPID(crashing);
+    PQfinish(crashing);
+    ck_assert_msg(gone(pg, crashed_pid), "the abandoned apply's backend stays");
+    assert_nothing_applied(pg, queued, "an apply whose client died");
+
+    /* The second call skips what the first holds, applies the rest, and
+     * waits for the first's rollup rows before it can add to them. */
+    first = connect_or_fail(conninfo);
+    second = connect_or_fail(conninfo);
+    PQclear(query_or_fail(first, "BEGIN", 0, NULL));
+    by_first = scalar(first, "SELECT trend_apply(2000)");
+    ck_assert_int_eq(by_first, 2000);
+    ck_assert(PQsendQuery(second, "SELECT trend_apply(1000000)") == 1);
+    ck_assert_msg(waits_for_lock(pg, PQbackendPID(second)),
+                  "the second apply never waited for the first");
+    PQclear(query_or_fail(first, "COMMIT", 0, NULL));
+    res = PQgetResult(second);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "second apply: %s",
+                  PQerrorMessage(second));
+    by_second = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    ck_assert(PQgetResult(second) == NULL);
+    ck_assert_int_eq(by_first + by_second, queued);
+    ck_assert_int_eq(scalar(pg, "SELECT count(*) FROM trend_pending"), 0);
+    assert_all_match(pg, "two applies at once", "-infinity", "infinity", 100);
+    ck_assert_int_eq(scalar(pg, "SELECT sum(reports) FROM trend_hourly"
+                                " WHERE dim = 'total' AND scope = ''"), APPLY_REPORTS);
+    PQfinish(first);
+    PQfinish(second);
+    PQfinish(pg);
+    recreate_db(APPLY_DB, false);
     free(conninfo);
 }
 END_TEST
@@ -409,6 +642,7 @@ rollups_suite(void)
     Suite *suite = suite_create("rollups");
     TCase *paths = tcase_create("write_paths");
     TCase *demo = tcase_create("demo_data");
+    TCase *apply = tcase_create("apply");
 
     tcase_add_unchecked_fixture(paths, http_client_setup, http_client_teardown);
     tcase_set_timeout(paths, 60);
@@ -417,5 +651,8 @@ rollups_suite(void)
     tcase_set_timeout(demo, 60);
     tcase_add_test(demo, test_demo_data_rollups_match);
     suite_add_tcase(suite, demo);
+    tcase_set_timeout(apply, 60);
+    tcase_add_test(apply, test_apply_is_all_or_nothing_and_once);
+    suite_add_tcase(suite, apply);
     return suite;
 }

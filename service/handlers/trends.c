@@ -1,0 +1,768 @@
+/*
+ * The trend routes: query parameters into a trend_query, the source that
+ * answers it exactly (a rollup when one fits, else the base tables, said
+ * in X-Trend-Source), the numbers from the store, k-suppression for
+ * callers who are neither analysts nor police, and the answer as JSON or
+ * as CSV built from that same JSON, so both always say the same.
+ */
+#include "handlers/trends.h"
+
+#include <microhttpd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app.h"
+#include "domain/report.h"
+#include "domain/role.h"
+#include "domain/trend_suppress.h"
+#include "handlers/failure.h"
+#include "http/respond.h"
+#include "store/trends_store.h"
+
+#define CSV_MEDIA_TYPE "text/csv; charset=utf-8"
+
+/* ---- reading a request ---------------------------------------------------- */
+
+struct parse {
+    struct trend_query *query;
+    const struct vocab *vocab;
+    struct violations  *errs;
+};
+
+static enum MHD_Result
+take_parameter(void *cls, enum MHD_ValueKind kind, const char *name, const char *value)
+{
+    struct parse *parse = cls;
+
+    (void)kind;
+    trend_query_set(parse->query, parse->vocab, name, value, parse->errs);
+    return MHD_YES;
+}
+
+static int
+read_query(struct request *req, enum trend_route route, const struct vocab *vocab,
+           struct trend_query *query, struct violations *errs)
+{
+    struct parse parse = {query, vocab, errs};
+
+    trend_query_init(query, route);
+    violations_init(errs);
+    MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, take_parameter, &parse);
+    trend_query_finish(query, errs);
+    return errs->count + errs->dropped == 0 ? 0 : -1;
+}
+
+/* Reads the query against the current code lists; when a code is unknown,
+ * once more against freshly loaded lists, in case a code was just added. */
+static int
+parse_query(struct request *req, struct db_conn *conn, enum trend_route route,
+            struct trend_query *query, struct violations *errs)
+{
+    struct app   *app = req->app;
+    struct vocab *vocab = app_vocab(app);
+    int           rc = read_query(req, route, vocab, query, errs);
+
+    if (rc != 0 && report_unknown_codes(errs)) {
+        struct vocab *fresh = app_vocab_refresh(app, conn);
+
+        if (fresh != NULL) {
+            rc = read_query(req, route, fresh, query, errs);
+            vocab_unref(fresh);
+        }
+    }
+    vocab_unref(vocab);
+    return rc;
+}
+
+static bool
+names_parameter(const struct violations *errs, const char *name)
+{
+    for (size_t i = 0; i < errs->count; i++)
+        if (strcmp(errs->items[i].pointer, name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the zone is one PostgreSQL knows; a violation of `tz` when not.
+ * Sets *zone_hourly. Returns the store's status (STORE_OK for an unknown
+ * zone too: that is the caller's mistake, now in errs). */
+static enum store_status
+check_zone(struct db_conn *conn, struct trend_query *query, struct violations *errs,
+           bool *zone_hourly)
+{
+    long              utc_offset_s = 0;
+    enum store_status status;
+
+    *zone_hourly = false;
+    if (query->route == TREND_ROUTE_LOOKUP || names_parameter(errs, "tz"))
+        return STORE_OK;
+    status = trends_store_zone(conn, query->tz, &utc_offset_s);
+    if (status == STORE_NOT_FOUND) {
+        violations_add(errs, "tz", "unknown_code",
+                       "is not a time zone name this service knows (IANA, e.g. Asia/Shanghai)");
+        return STORE_OK;
+    }
+    *zone_hourly = status == STORE_OK && trend_query_zone_hourly(query->tz, utc_offset_s);
+    return status;
+}
+
+/* Whether the Accept field prefers text/csv to JSON (q values as in
+ * RFC 9110; JSON wins a tie and when neither is named). */
+static bool
+wants_csv(const char *accept)
+{
+    char  *copy = accept != NULL ? strdup(accept) : NULL;
+    char  *rest = copy;
+    char  *item;
+    double csv = 0.0, json = 0.0;
+
+    while (rest != NULL && (item = strsep(&rest, ",")) != NULL) {
+        char  *params = item;
+        char  *type = strsep(&params, ";");
+        double q = 1.0;
+        char  *at;
+
+        type += strspn(type, " \t");
+        type[strcspn(type, " \t")] = '\0';
+        if (params != NULL && (at = strstr(params, "q=")) != NULL)
+            q = strtod(at + 2, NULL);
+        if (strcasecmp(type, "text/csv") == 0 || strcasecmp(type, "text/*") == 0)
+            csv = q > csv ? q : csv;
+        else if (strcasecmp(type, "application/json") == 0
+                 || strcasecmp(type, "application/*") == 0 || strcmp(type, "*/*") == 0)
+            json = q > json ? q : json;
+    }
+    free(copy);
+    return csv > json;
+}
+
+/* Reads the request; the connection is already held. */
+static int
+answer_read(struct request *req, struct response *resp, struct db_conn *conn,
+            enum trend_route route, struct trends_answer *answer)
+{
+    struct violations errs;
+    bool              zone_hourly;
+    enum store_status status;
+
+    parse_query(req, conn, route, &answer->query, &errs);
+    status = check_zone(conn, &answer->query, &errs, &zone_hourly);
+    if (status != STORE_OK) {
+        failure_respond(resp, req, status);
+        return -1;
+    }
+    if (errs.count + errs.dropped > 0) {
+        respond_invalid_query(resp, req, &errs);
+        return -1;
+    }
+    answer->source = trend_query_source(&answer->query, zone_hourly);
+    status = trends_store_read(conn, &answer->query, answer->source, &answer->data);
+    if (status != STORE_OK) {
+        failure_respond(resp, req, status);
+        return -1;
+    }
+    return 0;
+}
+
+int
+trends_answer_read(struct request *req, struct response *resp, enum trend_route route,
+                   struct trends_answer *answer)
+{
+    struct app     *app = req->app;
+    struct db_conn *conn = db_acquire(app->db);
+    int             rc;
+
+    memset(answer, 0, sizeof(*answer));
+    /* Role 0 (no admission) is treated like public: hidden. */
+    answer->suppress = (req->who.role & (ROLE_ANALYST | ROLE_POLICE)) == 0;
+    answer->k = app->cfg->trend_k;
+    answer->csv = wants_csv(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_ACCEPT));
+    if (conn == NULL) {
+        respond_unavailable(resp, req);
+        return -1;
+    }
+    rc = answer_read(req, resp, conn, route, answer);
+    db_release(app->db, conn);
+    return rc;
+}
+
+/* ---- shaping numbers --------------------------------------------------------- */
+
+json_t *
+trends_count(json_int_t count, const struct trends_answer *answer, bool *hidden)
+{
+    if (answer->suppress && trend_suppress_hides(count, answer->k)) {
+        *hidden = true;
+        return json_null();
+    }
+    return json_integer(count);
+}
+
+json_t *
+trends_loss(json_t *loss, const struct trends_answer *answer, bool *hidden)
+{
+    json_t     *out = json_object();
+    const char *currency;
+    json_t     *money;
+
+    json_object_foreach(loss, currency, money) {
+        json_int_t victims = json_integer_value(json_object_get(money, "victims"));
+        bool       gone = answer->suppress && trend_suppress_hides(victims, answer->k);
+
+        *hidden |= gone;
+        json_object_set_new(out, currency,
+                            gone ? json_null()
+                                 : json_integer(json_integer_value(
+                                       json_object_get(money, "amount"))));
+    }
+    return out;
+}
+
+/* (current - previous) / previous; null when either is hidden (a change
+ * next to a visible count would give the hidden one away) or previous
+ * is 0. New reference. */
+static json_t *
+change(const json_t *current, const json_t *previous)
+{
+    json_int_t now = json_integer_value(current);
+    json_int_t before = json_integer_value(previous);
+
+    if (!json_is_integer(current) || !json_is_integer(previous) || before == 0)
+        return json_null();
+    return json_real((double)(now - before) / (double)before);
+}
+
+/* A number field of CSV: an integer, a real, or empty for null. */
+static void
+csv_number(struct csv *csv, const json_t *value)
+{
+    char text[32];
+
+    if (json_is_integer(value)) {
+        csv_int(csv, json_integer_value(value));
+    } else if (json_is_real(value)) {
+        snprintf(text, sizeof(text), "%.17g", json_real_value(value));
+        csv_field(csv, text);
+    } else {
+        csv_field(csv, NULL);
+    }
+}
+
+void
+trends_csv_currencies(json_t *currencies, json_t *loss)
+{
+    const char *code;
+    json_t     *amount;
+
+    json_object_foreach(loss, code, amount) {
+        size_t at = 0;
+
+        while (at < json_array_size(currencies)
+               && strcmp(json_string_value(json_array_get(currencies, at)), code) < 0)
+            at++;
+        if (at == json_array_size(currencies)
+            || strcmp(json_string_value(json_array_get(currencies, at)), code) != 0)
+            json_array_insert_new(currencies, at, json_string(code));
+    }
+}
+
+void
+trends_csv_loss(struct csv *csv, const json_t *currencies, const json_t *loss)
+{
+    size_t  i;
+    json_t *code;
+
+    json_array_foreach(currencies, i, code)
+        csv_number(csv, json_object_get(loss, json_string_value(code)));
+}
+
+/* "loss_CNY", ... after the fixed header fields. */
+static void
+csv_loss_header(struct csv *csv, const json_t *currencies)
+{
+    size_t  i;
+    json_t *code;
+
+    json_array_foreach(currencies, i, code) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "loss_%s", json_string_value(code));
+        csv_field(csv, name);
+    }
+}
+
+void
+trends_answer_send(struct response *resp, const struct trends_answer *answer, json_t *body,
+                   struct csv *csv)
+{
+    const char *source = answer->source == TREND_SOURCE_BASE ? "base" : "rollup";
+
+    if (body == NULL)
+        return;
+    if (answer->csv) {
+        size_t len = 0;
+        char  *text = csv_take(csv, &len);
+
+        json_decref(body);
+        if (text == NULL)
+            return;
+        respond_text(resp, 200, CSV_MEDIA_TYPE, text, len);
+    } else {
+        respond_json(resp, 200, body);
+    }
+    respond_header(resp, "X-Trend-Source", "%s", source);
+}
+
+/* ---- series --------------------------------------------------------------- */
+
+/* The suppression table of a series: one row per bucket, the bucket's
+ * total in column 0, each value after it; counts from the cells. Fills
+ * counts and hidden (rows x cols each). */
+static void
+series_hide(const struct trends_answer *answer, const json_t *buckets, size_t cols,
+            int64_t *counts, bool *hidden)
+{
+    size_t             rows = json_array_size(buckets);
+    struct trend_table table = {rows, cols, counts, hidden, 0, TREND_SUPPRESS_NONE};
+
+    for (size_t r = 0; r < rows; r++) {
+        const json_t *cells = json_object_get(json_array_get(buckets, r), "cells");
+
+        for (size_t c = 0; c < cols; c++)
+            counts[r * cols + c] = json_integer_value(json_array_get(json_array_get(cells, c), 1));
+    }
+    if (answer->suppress)
+        trend_suppress_table(&table, answer->k);
+}
+
+static json_t *
+series_cell(const json_t *cells, size_t c, bool hidden)
+{
+    return hidden ? json_null()
+                  : json_integer(json_integer_value(json_array_get(json_array_get(cells, c), 0)));
+}
+
+/* One bucket of the answer from row r of the store's buckets. */
+static json_t *
+series_bucket(const struct trends_answer *answer, const json_t *bucket, const json_t *names,
+              const bool *hidden)
+{
+    const json_t *cells = json_object_get(bucket, "cells");
+    json_t       *out = json_pack("{s:O, s:o}", "start", json_object_get(bucket, "start"),
+                                  "total", series_cell(cells, 0, hidden[0]));
+    json_t       *values = json_object();
+    bool          any = hidden[0];
+
+    for (size_t v = 0; v < json_array_size(names); v++) {
+        json_object_set_new(values, json_string_value(json_array_get(names, v)),
+                            series_cell(cells, v + 1, hidden[v + 1]));
+        any |= hidden[v + 1];
+    }
+    if (answer->query.by != TREND_DIM_TOTAL)
+        json_object_set_new(out, "values", values);
+    else
+        json_decref(values);
+    if (any)
+        json_object_set_new(out, "suppressed", json_true());
+    return out;
+}
+
+static json_t *
+series_body(const struct trends_answer *answer)
+{
+    const struct trend_query *q = &answer->query;
+    const json_t             *names = json_object_get(answer->data, "values");
+    const json_t             *buckets = json_object_get(answer->data, "buckets");
+    size_t                    cols = 1 + json_array_size(names);
+    size_t                    cells = json_array_size(buckets) * cols;
+    int64_t                  *counts = calloc(cells + 1, sizeof(*counts));
+    bool                     *hidden = calloc(cells + 1, sizeof(*hidden));
+    json_t                   *out = NULL, *list = json_array();
+
+    if (counts != NULL && hidden != NULL && list != NULL) {
+        series_hide(answer, buckets, cols, counts, hidden);
+        for (size_t r = 0; r < json_array_size(buckets); r++)
+            json_array_append_new(list, series_bucket(answer, json_array_get(buckets, r), names,
+                                                      hidden + r * cols));
+        out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:O}", "metric",
+                        trend_query_metric_name(q->metric), "interval",
+                        trend_query_interval_name(q->interval), "tz", q->tz, "from", q->from,
+                        "to", q->to, "by",
+                        q->by == TREND_DIM_TOTAL ? NULL : trend_query_dim_name(q->by),
+                        "buckets", list);
+        if (out != NULL && q->metric == TREND_METRIC_LOSS)
+            json_object_set_new(out, "currency", json_string(q->currency));
+    }
+    json_decref(list);
+    free(counts);
+    free(hidden);
+    return out;
+}
+
+/* start,total,<value>...: one record per bucket; a hidden number is an
+ * empty field. */
+static void
+series_csv(struct csv *csv, const json_t *body, const json_t *names)
+{
+    size_t  i;
+    json_t *bucket, *name;
+
+    csv_field(csv, "start");
+    csv_field(csv, "total");
+    json_array_foreach(names, i, name)
+        csv_field(csv, json_string_value(name));
+    csv_end_record(csv);
+    json_array_foreach(json_object_get(body, "buckets"), i, bucket) {
+        size_t v;
+
+        csv_field(csv, json_string_value(json_object_get(bucket, "start")));
+        csv_number(csv, json_object_get(bucket, "total"));
+        json_array_foreach(names, v, name)
+            csv_number(csv, json_object_get(json_object_get(bucket, "values"),
+                                            json_string_value(name)));
+        csv_end_record(csv);
+    }
+}
+
+static void
+respond_too_many(struct response *resp, const struct request *req, const json_t *data)
+{
+    struct violations errs;
+
+    violations_init(&errs);
+    violations_add(&errs, "by", "too_many_cells",
+                   "gives %lld buckets x %lld values; at most %d: choose a longer interval, a "
+                   "shorter range or a filter",
+                   (long long)json_integer_value(json_object_get(data, "buckets")),
+                   (long long)json_integer_value(json_object_get(data, "values")),
+                   TREND_QUERY_CELLS_MAX);
+    respond_invalid_query(resp, req, &errs);
+}
+
+void
+trends_series(struct request *req, struct response *resp)
+{
+    struct trends_answer answer;
+    struct csv           csv = {0};
+    json_t              *body = NULL;
+
+    if (trends_answer_read(req, resp, TREND_ROUTE_SERIES, &answer) != 0)
+        goto out;
+    if (json_is_true(json_object_get(answer.data, "too_many"))) {
+        respond_too_many(resp, req, answer.data);
+        goto out;
+    }
+    body = series_body(&answer);
+    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
+        goto out;
+    if (answer.csv)
+        series_csv(&csv, body, json_object_get(answer.data, "values"));
+    trends_answer_send(resp, &answer, body, &csv);
+    body = NULL;
+out:
+    json_decref(body);
+    json_decref(answer.data);
+    csv_free(&csv);
+}
+
+/* ---- top ------------------------------------------------------------------ */
+
+/* One listed value; NULL when it is under k for this caller. */
+static json_t *
+top_item(const struct trends_answer *answer, const json_t *item)
+{
+    json_int_t reports = json_integer_value(json_object_get(item, "reports"));
+    bool       hidden = false;
+    json_t    *previous, *out;
+
+    if (answer->suppress && trend_suppress_hides(reports, answer->k))
+        return NULL;
+    previous = trends_count(json_integer_value(json_object_get(item, "previous_reports")),
+                            answer, &hidden);
+    out = json_pack("{s:O, s:I, s:o, s:o, s:o, s:O, s:O}", "value",
+                    json_object_get(item, "value"), "reports", reports, "loss",
+                    trends_loss(json_object_get(item, "loss"), answer, &hidden),
+                    "previous_reports", previous, "change",
+                    change(json_object_get(item, "reports"), previous), "first_seen",
+                    json_object_get(item, "first_seen"), "last_seen",
+                    json_object_get(item, "last_seen"));
+    if (out != NULL && hidden)
+        json_object_set_new(out, "suppressed", json_true());
+    return out;
+}
+
+static json_t *
+top_body(const struct trends_answer *answer)
+{
+    const struct trend_query *q = &answer->query;
+    json_t                   *items = json_array();
+    json_t                   *out;
+    size_t                    i, omitted = 0;
+    json_t                   *item;
+
+    json_array_foreach(json_object_get(answer->data, "items"), i, item) {
+        json_t *shown = top_item(answer, item);
+
+        if (shown != NULL)
+            json_array_append_new(items, shown);
+        else
+            omitted++;
+    }
+    out = json_pack("{s:s, s:s, s:s, s:I, s:o}", "kind", trend_query_kind_name(q->kind), "from",
+                    q->from, "to", q->to, "limit", (json_int_t)q->limit, "items", items);
+    if (out != NULL && answer->suppress)
+        json_object_set_new(out, "suppressed_rows", json_integer((json_int_t)omitted));
+    return out;
+}
+
+static void
+top_csv(struct csv *csv, const json_t *body)
+{
+    static const char *const header[] = {"value", "reports", "previous_reports", "change",
+                                         "first_seen", "last_seen"};
+    json_t *currencies = json_array();
+    size_t  i;
+    json_t *item;
+
+    json_array_foreach(json_object_get(body, "items"), i, item)
+        trends_csv_currencies(currencies, json_object_get(item, "loss"));
+    for (i = 0; i < sizeof(header) / sizeof(header[0]); i++)
+        csv_field(csv, header[i]);
+    csv_loss_header(csv, currencies);
+    csv_end_record(csv);
+    json_array_foreach(json_object_get(body, "items"), i, item) {
+        csv_field(csv, json_string_value(json_object_get(item, "value")));
+        csv_number(csv, json_object_get(item, "reports"));
+        csv_number(csv, json_object_get(item, "previous_reports"));
+        csv_number(csv, json_object_get(item, "change"));
+        csv_field(csv, json_string_value(json_object_get(item, "first_seen")));
+        csv_field(csv, json_string_value(json_object_get(item, "last_seen")));
+        trends_csv_loss(csv, currencies, json_object_get(item, "loss"));
+        csv_end_record(csv);
+    }
+    json_decref(currencies);
+}
+
+void
+trends_top(struct request *req, struct response *resp)
+{
+    struct trends_answer answer;
+    struct csv           csv = {0};
+    json_t              *body = NULL;
+
+    if (trends_answer_read(req, resp, TREND_ROUTE_TOP, &answer) != 0)
+        goto out;
+    body = top_body(&answer);
+    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
+        goto out;
+    if (answer.csv)
+        top_csv(&csv, body);
+    trends_answer_send(resp, &answer, body, &csv);
+    body = NULL;
+out:
+    json_decref(body);
+    json_decref(answer.data);
+    csv_free(&csv);
+}
+
+/* ---- funnel --------------------------------------------------------------- */
+
+/* Per stage, reports that got at least that far and their share of the
+ * first stage's. Counts only fall along the funnel, so a hidden count
+ * cannot be told from the visible ones; a share is hidden with its count,
+ * and all shares with the first count (a share and its count give it). */
+static json_t *
+funnel_body(const struct trends_answer *answer)
+{
+    const json_t *stages = json_object_get(answer->data, "stages");
+    json_int_t    first = json_integer_value(json_object_get(json_array_get(stages, 0), "reached"));
+    bool          first_hidden = answer->suppress && trend_suppress_hides(first, answer->k);
+    json_t       *list = json_array();
+    size_t        i;
+    json_t       *stage;
+
+    json_array_foreach(stages, i, stage) {
+        json_int_t reached = json_integer_value(json_object_get(stage, "reached"));
+        bool       hidden = false;
+        json_t    *shown = trends_count(reached, answer, &hidden);
+        json_t    *out = json_pack("{s:O, s:o, s:o}", "stage", json_object_get(stage, "stage"),
+                                   "reached", shown, "share",
+                                   hidden || first_hidden || first == 0
+                                       ? json_null()
+                                       : json_real((double)reached / (double)first));
+
+        if (out != NULL && hidden)
+            json_object_set_new(out, "suppressed", json_true());
+        json_array_append_new(list, out);
+    }
+    return json_pack("{s:s, s:s, s:o}", "from", answer->query.from, "to", answer->query.to,
+                     "stages", list);
+}
+
+static void
+funnel_csv(struct csv *csv, const json_t *body)
+{
+    size_t  i;
+    json_t *stage;
+
+    csv_field(csv, "stage");
+    csv_field(csv, "reached");
+    csv_field(csv, "share");
+    csv_end_record(csv);
+    json_array_foreach(json_object_get(body, "stages"), i, stage) {
+        csv_field(csv, json_string_value(json_object_get(stage, "stage")));
+        csv_number(csv, json_object_get(stage, "reached"));
+        csv_number(csv, json_object_get(stage, "share"));
+        csv_end_record(csv);
+    }
+}
+
+void
+trends_funnel(struct request *req, struct response *resp)
+{
+    struct trends_answer answer;
+    struct csv           csv = {0};
+    json_t              *body = NULL;
+
+    if (trends_answer_read(req, resp, TREND_ROUTE_FUNNEL, &answer) != 0)
+        goto out;
+    body = funnel_body(&answer);
+    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
+        goto out;
+    if (answer.csv)
+        funnel_csv(&csv, body);
+    trends_answer_send(resp, &answer, body, &csv);
+    body = NULL;
+out:
+    json_decref(body);
+    json_decref(answer.data);
+    csv_free(&csv);
+}
+
+/* ---- summary -------------------------------------------------------------- */
+
+static json_t *
+summary_period(const struct trends_answer *answer, const json_t *period)
+{
+    bool    hidden = false;
+    json_t *out = json_pack(
+        "{s:o, s:o, s:o}", "reports",
+        trends_count(json_integer_value(json_object_get(period, "reports")), answer, &hidden),
+        "victims_with_loss",
+        trends_count(json_integer_value(json_object_get(period, "victims_with_loss")), answer,
+                     &hidden),
+        "loss", trends_loss(json_object_get(period, "loss"), answer, &hidden));
+
+    if (out != NULL && hidden)
+        json_object_set_new(out, "suppressed", json_true());
+    return out;
+}
+
+/* The change of every number from the previous period to the current. */
+static json_t *
+summary_change(json_t *current, json_t *previous)
+{
+    json_t     *loss = json_object();
+    const char *code;
+    json_t     *amount;
+
+    json_object_foreach(json_object_get(current, "loss"), code, amount)
+        json_object_set_new(loss, code,
+                            change(amount, json_object_get(json_object_get(previous, "loss"),
+                                                           code)));
+    return json_pack("{s:o, s:o, s:o}", "reports",
+                     change(json_object_get(current, "reports"),
+                            json_object_get(previous, "reports")),
+                     "victims_with_loss",
+                     change(json_object_get(current, "victims_with_loss"),
+                            json_object_get(previous, "victims_with_loss")),
+                     "loss", loss);
+}
+
+/* from - (to - from) as RFC 3339 UTC, to the microsecond. */
+static void
+previous_from(const struct trend_query *q, char *out, size_t size)
+{
+    int64_t   us = 2 * ((int64_t)q->from_s * 1000000 + q->from_us)
+                 - ((int64_t)q->to_s * 1000000 + q->to_us);
+    int64_t   s = us / 1000000 - (us % 1000000 < 0);
+    int64_t   frac = us - s * 1000000;
+    time_t    t = (time_t)s;
+    struct tm tm;
+    size_t    len;
+
+    gmtime_r(&t, &tm);
+    len = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + len, size - len, frac != 0 ? ".%06lldZ" : "Z", (long long)frac);
+}
+
+static json_t *
+summary_body(const struct trends_answer *answer)
+{
+    const struct trend_query *q = &answer->query;
+    json_t *current = summary_period(answer, json_object_get(answer->data, "current"));
+    json_t *previous = summary_period(answer, json_object_get(answer->data, "previous"));
+    char    before[48];
+    json_t *out;
+
+    previous_from(q, before, sizeof(before));
+    out = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:o}", "from", q->from, "to", q->to,
+                    "previous_from", before, "previous_to", q->from, "current", current,
+                    "previous", previous, "change", summary_change(current, previous));
+    json_decref(current);
+    json_decref(previous);
+    return out;
+}
+
+static void
+summary_csv(struct csv *csv, const json_t *body)
+{
+    static const char *const periods[] = {"current", "previous", "change"};
+    json_t *currencies = json_array();
+
+    for (size_t i = 0; i < 3; i++)
+        trends_csv_currencies(currencies,
+                              json_object_get(json_object_get(body, periods[i]), "loss"));
+    csv_field(csv, "period");
+    csv_field(csv, "reports");
+    csv_field(csv, "victims_with_loss");
+    csv_loss_header(csv, currencies);
+    csv_end_record(csv);
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *period = json_object_get(body, periods[i]);
+
+        csv_field(csv, periods[i]);
+        csv_number(csv, json_object_get(period, "reports"));
+        csv_number(csv, json_object_get(period, "victims_with_loss"));
+        trends_csv_loss(csv, currencies, json_object_get(period, "loss"));
+        csv_end_record(csv);
+    }
+    json_decref(currencies);
+}
+
+void
+trends_summary(struct request *req, struct response *resp)
+{
+    struct trends_answer answer;
+    struct csv           csv = {0};
+    json_t              *body = NULL;
+
+    if (trends_answer_read(req, resp, TREND_ROUTE_SUMMARY, &answer) != 0)
+        goto out;
+    body = summary_body(&answer);
+    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
+        goto out;
+    if (answer.csv)
+        summary_csv(&csv, body);
+    trends_answer_send(resp, &answer, body, &csv);
+    body = NULL;
+out:
+    json_decref(body);
+    json_decref(answer.data);
+    csv_free(&csv);
+}

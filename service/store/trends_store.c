@@ -1,0 +1,253 @@
+/*
+ * Trend statements: which one a request runs and with which parameters.
+ * Each runs in a short transaction of its own; statements over the base
+ * tables are planned there with the actual values, as the report list
+ * does, so that an absent filter folds away and a given one can use its
+ * index.
+ */
+#include "store/trends_store.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The most parameters a trend statement takes (the base series). */
+#define TREND_PARAMS_MAX 20
+
+struct zone {
+    char *name;
+    long  utc_offset_s;
+};
+
+/* PostgreSQL's zones, sorted by name; loaded by the first request that
+ * needs them and kept for the life of the process. The offsets are those
+ * of the moment of loading: they only serve to tell whole-hour zones,
+ * which daylight saving time does not change but for the zones that
+ * trend_query_zone_hourly denies by name. */
+static pthread_mutex_t zones_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct zone    *zones;
+static size_t          zone_count;
+
+static int
+zone_compare(const void *a, const void *b)
+{
+    return strcmp(((const struct zone *)a)->name, ((const struct zone *)b)->name);
+}
+
+/* Reads the list into zones; called with zones_lock held. */
+static enum store_status
+zones_load(struct db_conn *conn)
+{
+    enum store_status status;
+    PGresult         *res = db_run(conn, STMT_TRENDS_ZONES, NULL, &status);
+    size_t            rows = res != NULL ? (size_t)PQntuples(res) : 0;
+    struct zone      *list = rows > 0 ? calloc(rows, sizeof(*list)) : NULL;
+    size_t            count = 0;
+
+    if (res == NULL)
+        return status;
+    for (; list != NULL && count < rows; count++) {
+        list[count].name = strdup(PQgetvalue(res, (int)count, 0));
+        list[count].utc_offset_s = strtol(PQgetvalue(res, (int)count, 1), NULL, 10);
+        if (list[count].name == NULL)
+            break;
+    }
+    PQclear(res);
+    if (list == NULL || count < rows) {
+        for (size_t i = 0; list != NULL && i < count; i++)
+            free(list[i].name);
+        free(list);
+        return STORE_FAILED;
+    }
+    qsort(list, count, sizeof(*list), zone_compare);
+    zones = list;
+    zone_count = count;
+    return STORE_OK;
+}
+
+enum store_status
+trends_store_zone(struct db_conn *conn, const char *tz, long *utc_offset_s)
+{
+    enum store_status  status = STORE_OK;
+    struct zone        key = {(char *)(uintptr_t)tz, 0};
+    const struct zone *found = NULL;
+
+    pthread_mutex_lock(&zones_lock);
+    if (zones == NULL)
+        status = zones_load(conn);
+    if (status == STORE_OK)
+        found = bsearch(&key, zones, zone_count, sizeof(*zones), zone_compare);
+    pthread_mutex_unlock(&zones_lock);
+    if (status != STORE_OK)
+        return status;
+    if (found == NULL)
+        return STORE_NOT_FOUND;
+    *utc_offset_s = found->utc_offset_s;
+    return STORE_OK;
+}
+
+/* Empty text is an absent filter: SQL NULL. */
+static const char *
+or_null(const char *text)
+{
+    return text != NULL && text[0] != '\0' ? text : NULL;
+}
+
+/* A rollup's slice: every report, or those of one scam type. */
+static const char *
+scope(const struct trend_query *query)
+{
+    return query->filter.scam_type != NULL ? query->filter.scam_type : "";
+}
+
+/* $1 from, $2 to, $3 .. $15 the filters, as the base statements take them. */
+static void
+base_params(const struct trend_query *query, const char **p)
+{
+    const struct report_filter *f = &query->filter;
+
+    p[0] = query->from;
+    p[1] = query->to;
+    p[2] = f->source;
+    p[3] = f->scam_type;
+    p[4] = f->stage;
+    p[5] = f->stage_min;
+    p[6] = or_null(f->region_exact);
+    p[7] = or_null(f->region_low);
+    p[8] = or_null(f->region_high);
+    p[9] = f->channel;
+    p[10] = f->app;
+    p[11] = or_null(f->phone_e164);
+    p[12] = f->account;
+    p[13] = f->station;
+    p[14] = f->status;
+}
+
+static enum statement
+series_call(const struct trend_query *query, enum trend_source source, const char **p)
+{
+    const char *settings[5] = {
+        query->tz, trend_query_interval_name(query->interval), trend_query_dim_name(query->by),
+        query->currency, trend_query_metric_name(query->metric),
+    };
+
+    if (source == TREND_SOURCE_BASE) {
+        base_params(query, p);
+        memcpy(p + 15, settings, sizeof(settings));
+        return STMT_TRENDS_SERIES_BASE;
+    }
+    p[0] = query->from;
+    p[1] = query->to;
+    memcpy(p + 2, settings, sizeof(settings));
+    p[7] = scope(query);
+    return source == TREND_SOURCE_DAILY ? STMT_TRENDS_SERIES_DAILY : STMT_TRENDS_SERIES_HOURLY;
+}
+
+static enum statement
+top_call(const struct trend_query *query, enum trend_source source, const char **p,
+         const char *limit)
+{
+    if (source == TREND_SOURCE_BASE) {
+        base_params(query, p);
+        p[15] = trend_query_kind_name(query->kind);
+        p[16] = limit;
+        return STMT_TRENDS_TOP_BASE;
+    }
+    p[0] = query->from;
+    p[1] = query->to;
+    p[3] = limit;
+    if (query->kind == TREND_KIND_REGION) {
+        p[2] = scope(query);
+        return STMT_TRENDS_TOP_REGIONS_DAILY;
+    }
+    p[2] = trend_query_kind_name(query->kind);
+    return STMT_TRENDS_TOP_DAILY;
+}
+
+/* Funnel and summary: the same parameters, the stage or total rows. */
+static enum statement
+range_call(const struct trend_query *query, enum trend_source source, const char **p,
+           const enum statement by_source[3])
+{
+    if (source == TREND_SOURCE_BASE) {
+        base_params(query, p);
+        return by_source[TREND_SOURCE_BASE];
+    }
+    p[0] = query->from;
+    p[1] = query->to;
+    p[2] = scope(query);
+    return by_source[source];
+}
+
+static enum statement
+choose(const struct trend_query *query, enum trend_source source, const char **p,
+       const char *limit)
+{
+    static const enum statement funnel[3] = {
+        [TREND_SOURCE_BASE] = STMT_TRENDS_FUNNEL_BASE,
+        [TREND_SOURCE_DAILY] = STMT_TRENDS_FUNNEL_DAILY,
+        [TREND_SOURCE_HOURLY] = STMT_TRENDS_FUNNEL_HOURLY,
+    };
+    static const enum statement summary[3] = {
+        [TREND_SOURCE_BASE] = STMT_TRENDS_SUMMARY_BASE,
+        [TREND_SOURCE_DAILY] = STMT_TRENDS_SUMMARY_DAILY,
+        [TREND_SOURCE_HOURLY] = STMT_TRENDS_SUMMARY_HOURLY,
+    };
+
+    switch (query->route) {
+    case TREND_ROUTE_SERIES:
+        return series_call(query, source, p);
+    case TREND_ROUTE_TOP:
+        return top_call(query, source, p, limit);
+    case TREND_ROUTE_FUNNEL:
+        return range_call(query, source, p, funnel);
+    case TREND_ROUTE_SUMMARY:
+        return range_call(query, source, p, summary);
+    case TREND_ROUTE_LOOKUP:
+        break;
+    }
+    p[0] = trend_query_kind_name(query->kind);
+    p[1] = query->value;
+    return STMT_TRENDS_LOOKUP;
+}
+
+/* Every statement runs in its own transaction, with settings that end
+ * with it: no JIT, and for the base tables a plan made with the values. */
+static enum store_status
+read_in_transaction(struct db_conn *conn, enum statement id, const char *const *params,
+                    const char *plan_cache_mode, json_t **out)
+{
+    const char       *settings[1] = {plan_cache_mode};
+    enum store_status status = db_begin(conn);
+
+    if (status != STORE_OK)
+        return status;
+    PQclear(db_run(conn, STMT_TRENDS_SETTINGS, settings, &status));
+    if (status == STORE_OK)
+        status = db_run_json(conn, id, params, out);
+    if (status == STORE_OK)
+        status = db_commit(conn);
+    if (status != STORE_OK) {
+        db_rollback(conn);
+        json_decref(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
+enum store_status
+trends_store_read(struct db_conn *conn, const struct trend_query *query,
+                  enum trend_source source, json_t **out)
+{
+    const char    *params[TREND_PARAMS_MAX] = {0};
+    char           limit[16];
+    enum statement id;
+
+    *out = NULL;
+    snprintf(limit, sizeof(limit), "%u", query->limit);
+    id = choose(query, source, params, limit);
+    return read_in_transaction(conn, id, params,
+                               source == TREND_SOURCE_BASE ? "force_custom_plan" : "auto", out);
+}

@@ -1,0 +1,41 @@
+/*
+ * The numbers behind the trend routes: one statement per route and source
+ * (daily rollup, hourly rollup, base tables; see statements.c), each
+ * answering one JSON document, plus PostgreSQL's list of time zones.
+ */
+#ifndef FRAUD_TRENDS_STORE_H
+#define FRAUD_TRENDS_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "domain/trend_query.h"
+#include "store/db.h"
+
+/* Whether PostgreSQL knows zone `tz` (its exact name in pg_timezone_names)
+ * and, when it does, its offset from UTC now in *utc_offset_s. The list is
+ * read through conn once per process and kept: zones do not come and go
+ * while the database runs. Borrows conn and tz. STORE_NOT_FOUND for an
+ * unknown zone. */
+enum store_status trends_store_zone(struct db_conn *conn, const char *tz, long *utc_offset_s);
+
+/* Runs the statement of query->route for `source` and returns its answer
+ * in *out (a new reference), for the handler to suppress and shape:
+ *   series   {"too_many": false, "values": [v, ...],
+ *             "buckets": [{"start": "2026-03-01T00:00:00+08:00",
+ *                          "cells": [[metric, count], ...]}]}
+ *            cells[0] the bucket's total, cells[1 + i] values[i]; count is
+ *            what suppression goes by. More than TREND_QUERY_CELLS_MAX
+ *            buckets x values: {"too_many": true, "buckets": n, "values": n}.
+ *   top      {"items": [{"value", "reports", "previous_reports",
+ *             "loss": {"CNY": {"amount", "victims"}}, "first_seen", "last_seen"}]}
+ *   funnel   {"stages": [{"stage", "reached"}]} in the stages' order
+ *   summary  {"current": {"reports", "victims_with_loss", "loss": {...}},
+ *             "previous": {...}}
+ *   lookup   {"known", "reports", "loss": {...}, "first_seen", "last_seen",
+ *             "scam_types": [...], "stages": [...]}
+ * Times are RFC 3339 UTC. Borrows conn and query. */
+enum store_status trends_store_read(struct db_conn *conn, const struct trend_query *query,
+                                    enum trend_source source, json_t **out);
+
+#endif
