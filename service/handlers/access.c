@@ -26,6 +26,12 @@ access_sees_victims(const struct request *req)
     return req->who.role == ROLE_POLICE && req->who.organisation_id[0] != '\0';
 }
 
+bool
+access_counts_suppressed(const struct request *req)
+{
+    return (req->who.role & (ROLE_ANALYST | ROLE_POLICE)) == 0;
+}
+
 void
 access_actor_name(const struct request *req, char *out, size_t size)
 {

@@ -32,6 +32,10 @@ bool access_sees_victims(const struct request *req);
  * out (size bytes). */
 void access_actor_name(const struct request *req, char *out, size_t size);
 
+/* Whether counts shown to the caller are k-suppressed: callers with
+ * neither the analyst nor the police role (public keys, anonymous). */
+bool access_counts_suppressed(const struct request *req);
+
 /* Fills *actor for an audit row of this request; borrows from req. */
 void access_audit_actor(const struct request *req, struct audit_actor *actor);
 

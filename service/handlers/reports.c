@@ -45,6 +45,22 @@ validate(struct app *app, json_t *doc, struct report *report, struct violations 
     return rc;
 }
 
+/* For a caller whose counts are suppressed, a value other reports name
+ * fewer than k times reads null: known, but not how often. */
+static void
+hide_small_counts(json_t *receipt, json_int_t k)
+{
+    static const char *const maps[] = {"phones", "accounts", "urls"};
+    json_t                  *seen = json_object_get(receipt, "seen_before");
+    const char              *value;
+    json_t                  *count;
+
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+        json_object_foreach(json_object_get(seen, maps[i]), value, count)
+            if (json_integer_value(count) < k)
+                json_object_set_new(json_object_get(seen, maps[i]), value, json_null());
+}
+
 void
 reports_create(struct request *req, struct response *resp)
 {
@@ -93,6 +109,8 @@ reports_create(struct request *req, struct response *resp)
     /* Only the receipt says whether its numbers are known: GET does not. */
     if (status == STORE_OK)
         status = reports_store_seen_before(conn, id, stored);
+    if (status == STORE_OK && access_counts_suppressed(req))
+        hide_small_counts(stored, (json_int_t)app->cfg->trend_k);
     if (status == STORE_OK) {
         snprintf(resp->location, sizeof(resp->location), "/v1/reports/%s", id);
         status = idempotency_commit(&idem, conn, 201, resp->location, stored);

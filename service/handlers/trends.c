@@ -19,6 +19,7 @@
 #include "domain/report.h"
 #include "domain/role.h"
 #include "domain/trend_suppress.h"
+#include "handlers/access.h"
 #include "handlers/failure.h"
 #include "http/respond.h"
 #include "store/trends_store.h"
@@ -178,7 +179,7 @@ trends_answer_read(struct request *req, struct response *resp, enum trend_route 
 
     memset(answer, 0, sizeof(*answer));
     /* Role 0 (no admission) is treated like public: hidden. */
-    answer->suppress = (req->who.role & (ROLE_ANALYST | ROLE_POLICE)) == 0;
+    answer->suppress = access_counts_suppressed(req);
     answer->k = app->cfg->trend_k;
     answer->csv = wants_csv(MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
                                                         MHD_HTTP_HEADER_ACCEPT));

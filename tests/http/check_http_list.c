@@ -676,6 +676,27 @@ START_TEST(test_seen_before_counts)
                                                           "phones"), e164) == NULL,
                           "a number nobody named is listed");
     }
+    /* A public form learns that the number is known, not how often: 4 is
+     * under k (TREND_K, 10). */
+    {
+        char                body[256];
+        struct http_request req = {.method = "POST", .path = LIST_PATH,
+                                   .key = http_client_key("public"),
+                                   .content_type = "application/json", .body = body};
+        json_t             *seen;
+
+        snprintf(body, sizeof(body), "{\"source\": \"public\", \"scam_type\": \"other\","
+                 " \"stage\": \"contact\", \"phones\": [\"%s\"]}", e164);
+        req.body_len = strlen(body);
+        ck_assert_int_eq(http_client_perform(&req, &resp), 0);
+        ck_assert_int_eq(resp.status, 201);
+        seen = http_client_json(&resp);
+        ck_assert_msg(json_is_null(json_object_get(
+                          json_object_get(json_object_get(seen, "seen_before"), "phones"), e164)),
+                      "a public receipt shows a count under k: %s", resp.body);
+        json_decref(seen);
+        http_client_response_free(&resp);
+    }
     /* Only the receipt: the report read back has no seen_before. */
     ck_assert(asprintf(&path, LIST_PATH "/%s",
                        json_string_value(json_object_get(receipt, "id"))) > 0);
