@@ -110,16 +110,20 @@ static size_t              g_line_count;
 static struct name_stats   g_names[LINES_MAX];
 static size_t              g_name_count;
 static pthread_mutex_t     g_error_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A status measured like a 2xx (--ok-status), such as the 401 of a
+ * refused key; 0 for none. */
+static long                g_ok_status;
 
 static const char usage_text[] =
     "usage: trendbench --url http://127.0.0.1:PORT --requests FILE [--clients N]\n"
     "                  [--duration SECONDS] [--count REQUESTS] [--each] [--warmup ROUNDS]\n"
     "                  [--header 'Name: value' | --header @FILE]... [--timeout-ms MS]\n"
-    "                  [--tsv FILE]\n"
+    "                  [--tsv FILE] [--ok-status STATUS]\n"
     "FILE: one request a line, NAME<TAB>PATH?QUERY[<TAB>Header: value]; '#' starts a\n"
     "comment line. --url must be a loopback address (127.0.0.0/8 or [::1]).\n"
     "Without --duration or --count the run lasts 10 s; with --each every NAME runs\n"
-    "alone, each for that long (or that many requests).\n";
+    "alone, each for that long (or that many requests). Latencies are those of 2xx\n"
+    "answers and of --ok-status answers; any other answer counts as an error.\n";
 
 static double
 seconds_between(const struct timespec *start, const struct timespec *end)
@@ -447,7 +451,8 @@ send_request(struct worker *worker, size_t line_index)
         curl_easy_getinfo(worker->curl, CURLINFO_RESPONSE_CODE, &status);
     latency_us = seconds_between(&start, &end) * 1e6;
     sample.latency_us = latency_us < (double)UINT32_MAX ? (uint32_t)latency_us : UINT32_MAX;
-    sample.ok = code == CURLE_OK && status >= 200 && status <= 299;
+    sample.ok = code == CURLE_OK
+                && ((status >= 200 && status <= 299) || (g_ok_status != 0 && status == g_ok_status));
     sample.source = source_index(worker);
     worker->line_bytes[line_index] += worker->body_bytes;
     if (!sample.ok)
@@ -750,6 +755,7 @@ parse_options(int argc, char **argv, struct options *opt)
         {"count", required_argument, NULL, 'n'},     {"each", no_argument, NULL, 'e'},
         {"warmup", required_argument, NULL, 'w'},    {"header", required_argument, NULL, 'H'},
         {"timeout-ms", required_argument, NULL, 't'}, {"tsv", required_argument, NULL, 'o'},
+        {"ok-status", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     double value;
@@ -792,6 +798,11 @@ parse_options(int argc, char **argv, struct options *opt)
             if (parse_number(optarg, 1, 600000, &value) != 0 || value != (long)value)
                 goto bad;
             opt->timeout_ms = (long)value;
+            break;
+        case 's':
+            if (parse_number(optarg, 100, 599, &value) != 0 || value != (long)value)
+                goto bad;
+            g_ok_status = (long)value;
             break;
         case 'h': fputs(usage_text, stdout); return 1;
         default: goto bad;
