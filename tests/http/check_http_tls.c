@@ -6,12 +6,10 @@
  */
 #include <check.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +19,7 @@
 #include "../suites.h"
 #include "../testutil.h"
 #include "http_client.h"
+#include "service_proc.h"
 
 #define START_WAIT_S 20
 #define STOP_WAIT_S  10
@@ -111,21 +110,6 @@ answer_free(struct answer *a)
     free(a->location);
 }
 
-/* A port nobody listens on right now. */
-static unsigned
-free_port(void)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t          len = sizeof(addr);
-    int                fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    ck_assert(fd >= 0);
-    ck_assert(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
-    ck_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
 /* Runs `fraud-intake serve` with extra arguments and environment (a
  * shell fragment) to completion; returns its exit status and fills
  * output with what it printed. */
@@ -139,7 +123,7 @@ run_to_exit(const char *env, const char *args, char *output, size_t size)
 
     ck_assert(asprintf(&cmd, "env -u TLS_CERT_FILE -u TLS_KEY_FILE %s PORT=%u DATABASE_URL='%s'"
                              " '%s' serve %s 2>&1",
-                       env, free_port(), testutil_env("FRAUD_TEST_DATABASE_URL"),
+                       env, service_proc_free_port(), testutil_env("FRAUD_TEST_DATABASE_URL"),
                        testutil_env("FRAUD_TEST_BIN"), args) > 0);
     p = popen(cmd, "r");
     ck_assert(p != NULL);
@@ -208,7 +192,7 @@ tls_setup(void)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     make_certificate();
-    port = free_port();
+    port = service_proc_free_port();
     snprintf(base, sizeof(base), "https://127.0.0.1:%u", port);
     child = fork();
     ck_assert(child >= 0);
