@@ -12,6 +12,7 @@
 #include "domain/apikey.h"
 #include "handlers/access.h"
 #include "handlers/failure.h"
+#include "handlers/listing.h"
 #include "http/body.h"
 #include "http/respond.h"
 #include "store/keys_store.h"
@@ -85,25 +86,7 @@ out:
 void
 keys_list(struct request *req, struct response *resp)
 {
-    struct app       *app = req->app;
-    struct db_conn   *conn = db_acquire(app->db);
-    json_t           *items = NULL;
-    enum store_status status;
-
-    if (conn == NULL) {
-        respond_unavailable(resp, req);
-        goto out;
-    }
-    status = keys_store_list_keys(conn, &items);
-    if (status != STORE_OK) {
-        failure_respond(resp, req, status);
-        goto out;
-    }
-    respond_json(resp, 200, json_pack("{s:o}", "items", items));
-    items = NULL;
-out:
-    db_release(app->db, conn);
-    json_decref(items);
+    listing_respond(req, resp, keys_store_list_keys);
 }
 
 void

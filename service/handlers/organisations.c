@@ -11,6 +11,7 @@
 #include "app.h"
 #include "handlers/access.h"
 #include "handlers/failure.h"
+#include "handlers/listing.h"
 #include "http/body.h"
 #include "http/respond.h"
 #include "store/keys_store.h"
@@ -92,23 +93,5 @@ out:
 void
 organisations_list(struct request *req, struct response *resp)
 {
-    struct app       *app = req->app;
-    struct db_conn   *conn = db_acquire(app->db);
-    json_t           *items = NULL;
-    enum store_status status;
-
-    if (conn == NULL) {
-        respond_unavailable(resp, req);
-        goto out;
-    }
-    status = keys_store_list_orgs(conn, &items);
-    if (status != STORE_OK) {
-        failure_respond(resp, req, status);
-        goto out;
-    }
-    respond_json(resp, 200, json_pack("{s:o}", "items", items));
-    items = NULL;
-out:
-    db_release(app->db, conn);
-    json_decref(items);
+    listing_respond(req, resp, keys_store_list_orgs);
 }
