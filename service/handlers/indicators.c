@@ -47,7 +47,7 @@ csv_codes(struct csv *csv, const json_t *codes)
 }
 
 static void
-lookup_csv(struct csv *csv, json_t *body)
+lookup_csv(struct csv *csv, const json_t *body)
 {
     static const char *const header[] = {"kind", "value", "known", "reports", "first_seen",
                                          "last_seen", "scam_types", "stages"};
@@ -83,21 +83,5 @@ lookup_csv(struct csv *csv, json_t *body)
 void
 indicators_lookup(struct request *req, struct response *resp)
 {
-    struct trends_answer answer;
-    struct csv           csv = {0};
-    json_t              *body = NULL;
-
-    if (trends_answer_read(req, resp, TREND_ROUTE_LOOKUP, &answer) != 0)
-        goto out;
-    body = lookup_body(&answer);
-    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
-        goto out;
-    if (answer.csv)
-        lookup_csv(&csv, body);
-    trends_answer_send(resp, &answer, body, &csv);
-    body = NULL;
-out:
-    json_decref(body);
-    json_decref(answer.data);
-    csv_free(&csv);
+    trends_answer_route(req, resp, TREND_ROUTE_LOOKUP, lookup_body, lookup_csv);
 }

@@ -446,6 +446,29 @@ respond_too_many(struct response *resp, const struct request *req, const json_t 
 }
 
 void
+trends_answer_route(struct request *req, struct response *resp, enum trend_route route,
+                    trends_body_fn body_of, trends_csv_fn csv_of)
+{
+    struct trends_answer answer;
+    struct csv           csv = {0};
+    json_t              *body = NULL;
+
+    if (trends_answer_read(req, resp, route, &answer) != 0)
+        goto out;
+    body = body_of(&answer);
+    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
+        goto out;
+    if (answer.csv)
+        csv_of(&csv, body);
+    trends_answer_send(resp, &answer, body, &csv);
+    body = NULL;
+out:
+    json_decref(body);
+    json_decref(answer.data);
+    csv_free(&csv);
+}
+
+void
 trends_series(struct request *req, struct response *resp)
 {
     struct trends_answer answer;
@@ -552,23 +575,7 @@ top_csv(struct csv *csv, const json_t *body)
 void
 trends_top(struct request *req, struct response *resp)
 {
-    struct trends_answer answer;
-    struct csv           csv = {0};
-    json_t              *body = NULL;
-
-    if (trends_answer_read(req, resp, TREND_ROUTE_TOP, &answer) != 0)
-        goto out;
-    body = top_body(&answer);
-    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
-        goto out;
-    if (answer.csv)
-        top_csv(&csv, body);
-    trends_answer_send(resp, &answer, body, &csv);
-    body = NULL;
-out:
-    json_decref(body);
-    json_decref(answer.data);
-    csv_free(&csv);
+    trends_answer_route(req, resp, TREND_ROUTE_TOP, top_body, top_csv);
 }
 
 /* ---- funnel --------------------------------------------------------------- */
@@ -626,23 +633,7 @@ funnel_csv(struct csv *csv, const json_t *body)
 void
 trends_funnel(struct request *req, struct response *resp)
 {
-    struct trends_answer answer;
-    struct csv           csv = {0};
-    json_t              *body = NULL;
-
-    if (trends_answer_read(req, resp, TREND_ROUTE_FUNNEL, &answer) != 0)
-        goto out;
-    body = funnel_body(&answer);
-    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
-        goto out;
-    if (answer.csv)
-        funnel_csv(&csv, body);
-    trends_answer_send(resp, &answer, body, &csv);
-    body = NULL;
-out:
-    json_decref(body);
-    json_decref(answer.data);
-    csv_free(&csv);
+    trends_answer_route(req, resp, TREND_ROUTE_FUNNEL, funnel_body, funnel_csv);
 }
 
 /* ---- summary -------------------------------------------------------------- */
@@ -749,21 +740,5 @@ summary_csv(struct csv *csv, const json_t *body)
 void
 trends_summary(struct request *req, struct response *resp)
 {
-    struct trends_answer answer;
-    struct csv           csv = {0};
-    json_t              *body = NULL;
-
-    if (trends_answer_read(req, resp, TREND_ROUTE_SUMMARY, &answer) != 0)
-        goto out;
-    body = summary_body(&answer);
-    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
-        goto out;
-    if (answer.csv)
-        summary_csv(&csv, body);
-    trends_answer_send(resp, &answer, body, &csv);
-    body = NULL;
-out:
-    json_decref(body);
-    json_decref(answer.data);
-    csv_free(&csv);
+    trends_answer_route(req, resp, TREND_ROUTE_SUMMARY, summary_body, summary_csv);
 }

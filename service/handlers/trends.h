@@ -32,6 +32,16 @@ struct trends_answer {
     bool               csv;
 };
 
+/* What a route makes of its answer: the JSON body (a new reference, NULL
+ * when out of memory), and the same as CSV records. */
+typedef json_t *(*trends_body_fn)(const struct trends_answer *answer);
+typedef void (*trends_csv_fn)(struct csv *csv, const json_t *body);
+
+/* One route's whole handler: reads the answer (trends_answer_read),
+ * makes the body and, when asked for, its CSV, and sends either. */
+void trends_answer_route(struct request *req, struct response *resp, enum trend_route route,
+                         trends_body_fn body_of, trends_csv_fn csv_of);
+
 /* Parses the request's query for `route`, picks the source and reads the
  * numbers. Returns 0 with *answer filled (release answer->data), or -1
  * after filling resp with the refusal (400 naming every bad parameter,

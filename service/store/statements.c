@@ -565,47 +565,38 @@ const char statements_import_copy_sql[] =
     "  FROM pairs GROUP BY 1, 3),"                                                            \
     TREND_SERIES_TAIL("$1", "$2", "$16", "$17", "$20")
 
-/* First and last bucket time in [$1, $2) of the reports naming `value` of
- * kind `kind`, from the base tables through the (value, report_id)
- * indexes (the rollups cannot keep a minimum or maximum that an update
- * could take away); for 'region', of the county's reports, of scam type
- * `scope` unless that is ''. */
-#define TREND_SEEN(kind, value, scope)                                                        \
-    " LEFT JOIN LATERAL (SELECT rfc3339(min(b.at)) AS first_seen,"                            \
-    "   rfc3339(max(b.at)) AS last_seen FROM ("                                                \
-    "   SELECT rollup_at(r.occurred_at, r.reported_at) AS at FROM report_phones x"            \
-    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'phone' AND x.e164 = " value     \
-    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM report_apps x"          \
-    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'app' AND x.name = " value       \
-    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM report_accounts x"      \
-    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'account' AND x.value = " value  \
-    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM report_urls x"          \
-    "   JOIN reports r ON r.id = x.report_id WHERE " kind " = 'url' AND x.url = " value        \
-    "   UNION ALL SELECT rollup_at(r.occurred_at, r.reported_at) FROM reports r"              \
-    "   WHERE " kind " = 'region' AND r.region = " value "::bpchar"                            \
-    "     AND (" scope " = '' OR r.scam_type = " scope ")) b"                                  \
-    "   WHERE b.at >= $1::timestamptz AND b.at < $2::timestamptz) s ON true"
+/* First and last seen of a value: the first and last Asia/Shanghai day
+ * (trend_day, "YYYY-MM-DD") with reports in the range (for a lookup, of
+ * all days). Days, not times, so that the rollups, which keep days,
+ * answer them in the aggregation that counts the reports; the times are
+ * in the report list. `day` is a date expression, `counted` says whether
+ * a row has reports. */
+#define TREND_SEEN_DAYS(day, counted)                                                         \
+    " to_char(min(" day ") FILTER (WHERE " counted "), 'YYYY-MM-DD') AS first_seen,"          \
+    " to_char(max(" day ") FILTER (WHERE " counted "), 'YYYY-MM-DD') AS last_seen"
 
-/* The answer of a top-N list from `top` (value, reports, previous_reports
- * in order) and `losses` (value, currency, amount, victims); `seen` adds
- * first and last seen as s.first_seen, s.last_seen. */
-#define TREND_TOP_JSON(seen)                                                                  \
+/* The answer of a top-N list from `top` (value, reports, previous_reports,
+ * first_seen, last_seen in order) and `losses` (value, currency, amount,
+ * victims). */
+#define TREND_TOP_JSON                                                                        \
     " SELECT json_build_object('items', COALESCE(json_agg(json_build_object("                 \
     "   'value', top.value, 'reports', top.reports,"                                           \
     "   'previous_reports', top.previous_reports,"                                             \
     "   'loss', (SELECT COALESCE(json_object_agg(l.currency, json_build_object("             \
     "       'amount', l.amount, 'victims', l.victims) ORDER BY l.currency), '{}')"           \
     "     FROM losses l WHERE l.value = top.value),"                                           \
-    "   'first_seen', s.first_seen, 'last_seen', s.last_seen)"                                \
+    "   'first_seen', top.first_seen, 'last_seen', top.last_seen)"                            \
     "   ORDER BY top.reports DESC, top.value COLLATE \"C\"), '[]'))"                          \
-    " FROM top" seen
+    " FROM top"
 
 /* $1 from, $2 to, $3 kind (phone, app, account, url), $4 limit. Reads the
- * kind's rows of the range's days, then for each listed value its rows of
- * the range and of the period before through (kind, value, day). */
+ * kind's rows of the range's days (counts, first and last seen), then for
+ * each listed value its rows of the range and of the period before
+ * through (kind, value, day). */
 #define TREND_TOP_DAILY_SQL                                                                   \
     "WITH ranked AS ("                                                                        \
-    "  SELECT t.value, sum(t.reports) AS reports FROM trend_indicator_daily t"                \
+    "  SELECT t.value, sum(t.reports) AS reports,"                                            \
+    TREND_SEEN_DAYS("t.day", "t.reports > 0") " FROM trend_indicator_daily t"                \
     "  WHERE t.kind = $3 AND t.day >= trend_day($1::timestamptz)"                             \
     "    AND t.day < trend_day($2::timestamptz)"                                              \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
@@ -621,13 +612,14 @@ const char statements_import_copy_sql[] =
     "  WHERE t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
     "    AND t.currency <> ''"                                                                 \
     "  GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                                              \
-    TREND_TOP_JSON(TREND_SEEN("$3", "top.value", "''"))
+    TREND_TOP_JSON
 
 /* Counties ('000000', no region, is none): $1 from, $2 to, $3 scope, $4
  * limit. Reads the county rows of the scope's days of both periods. */
 #define TREND_TOP_REGIONS_DAILY_SQL                                                           \
     "WITH ranked AS ("                                                                        \
-    "  SELECT t.value, sum(t.reports) AS reports FROM trend_daily t"                          \
+    "  SELECT t.value, sum(t.reports) AS reports,"                                            \
+    TREND_SEEN_DAYS("t.day", "t.reports > 0") " FROM trend_daily t"                          \
     "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'"                       \
     "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
@@ -638,7 +630,7 @@ const char statements_import_copy_sql[] =
     "    AND t.day >= trend_day(" TREND_PREVIOUS_FROM ")"                                     \
     "    AND t.day < trend_day($1::timestamptz) GROUP BY t.value),"                           \
     " top AS (SELECT ranked.value, ranked.reports,"                                           \
-    "   COALESCE(earlier.reports, 0) AS previous_reports"                                     \
+    "   COALESCE(earlier.reports, 0) AS previous_reports, ranked.first_seen, ranked.last_seen" \
     "   FROM ranked LEFT JOIN earlier ON earlier.value = ranked.value),"                      \
     " losses AS ("                                                                            \
     "  SELECT t.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
@@ -647,7 +639,7 @@ const char statements_import_copy_sql[] =
     "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
     "    AND t.currency <> ''"                                                                 \
     "  GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                                              \
-    TREND_TOP_JSON(TREND_SEEN("'region'", "top.value", "$3"))
+    TREND_TOP_JSON
 
 /* $1 from, $2 to, $3 .. $15 filters, $16 kind, $17 limit. One pass over
  * the reports of both periods; a report counts once per distinct value. */
@@ -672,8 +664,7 @@ const char statements_import_copy_sql[] =
     " top AS ("                                                                               \
     "  SELECT value, count(*) FILTER (WHERE at >= $1::timestamptz) AS reports,"               \
     "    count(*) FILTER (WHERE at < $1::timestamptz) AS previous_reports,"                   \
-    "    rfc3339(min(at) FILTER (WHERE at >= $1::timestamptz)) AS first_seen,"                \
-    "    rfc3339(max(at) FILTER (WHERE at >= $1::timestamptz)) AS last_seen"                  \
+    TREND_SEEN_DAYS("trend_day(at)", "at >= $1::timestamptz")                                 \
     "  FROM pairs GROUP BY value HAVING count(*) FILTER (WHERE at >= $1::timestamptz) > 0"    \
     "  ORDER BY 2 DESC, value COLLATE \"C\" LIMIT $17::integer),"                             \
     " losses AS MATERIALIZED ("                                                               \
@@ -681,7 +672,7 @@ const char statements_import_copy_sql[] =
     "    count(*) FILTER (WHERE p.loss_minor > 0) AS victims"                                 \
     "  FROM pairs p JOIN top ON top.value = p.value"                                          \
     "  WHERE p.at >= $1::timestamptz AND p.currency IS NOT NULL GROUP BY 1, 2)"               \
-    TREND_TOP_JSON(" CROSS JOIN LATERAL (SELECT top.first_seen, top.last_seen) s")
+    TREND_TOP_JSON
 
 /* A funnel from `counts` (stage, reports): per stage of the code list, in
  * order, the reports at that stage or a later one (a running sum from the
@@ -756,30 +747,30 @@ const char statements_import_copy_sql[] =
     "  GROUP BY 1, 2)"                                                                        \
     TREND_SUMMARY_TAIL
 
-/* $1 kind (phone, account, url), $2 value. Counts and losses from the
- * value's rows of trend_indicator_daily (all days); whether it is known,
- * first and last seen, scam types and stages from the reports naming it. */
+/* $1 kind (phone, account, url), $2 value. Rollup rows only, all time:
+ * counts, losses, first and last seen from the value's rows of
+ * trend_indicator_daily (through (kind, value, day)); scam types and
+ * stages from its rows of trend_indicator_profile. Known = counted by
+ * the rollups (a report committed in the last moments is not yet). */
 #define TREND_LOOKUP_SQL                                                                      \
     "WITH sums AS (SELECT t.currency, sum(t.reports) AS reports,"                             \
-    "    sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims"                \
+    "    sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims,"               \
+    TREND_SEEN_DAYS("t.day", "t.reports > 0")                                                 \
     "  FROM trend_indicator_daily t WHERE t.kind = $1 AND t.value = $2 GROUP BY 1),"         \
-    " named AS (SELECT r.scam_type, r.stage, rollup_at(r.occurred_at, r.reported_at) AS at"  \
-    "  FROM reports r WHERE r.id IN ("                                                        \
-    "    SELECT p.report_id FROM report_phones p WHERE $1 = 'phone' AND p.e164 = $2"         \
-    "    UNION ALL SELECT c.report_id FROM report_accounts c"                                 \
-    "    WHERE $1 = 'account' AND c.value = $2"                                               \
-    "    UNION ALL SELECT u.report_id FROM report_urls u WHERE $1 = 'url' AND u.url = $2))"  \
-    " SELECT json_build_object('known', EXISTS (SELECT 1 FROM named),"                        \
+    " profile AS (SELECT p.scam_type, p.stage FROM trend_indicator_profile p"                 \
+    "  WHERE p.kind = $1 AND p.value = $2 AND p.reports > 0)"                                 \
+    " SELECT json_build_object("                                                              \
+    "  'known', (SELECT COALESCE(sum(reports), 0) > 0 FROM sums),"                            \
     "  'reports', (SELECT COALESCE(sum(reports), 0) FROM sums),"                              \
     "  'loss', (SELECT COALESCE(json_object_agg(currency, json_build_object('amount', amount,"\
     "     'victims', victims) ORDER BY currency), '{}') FROM sums"                            \
     "     WHERE currency <> '' AND reports > 0),"                                              \
-    "  'first_seen', (SELECT rfc3339(min(at)) FROM named),"                                   \
-    "  'last_seen', (SELECT rfc3339(max(at)) FROM named),"                                    \
+    "  'first_seen', (SELECT min(first_seen COLLATE \"C\") FROM sums),"                      \
+    "  'last_seen', (SELECT max(last_seen COLLATE \"C\") FROM sums),"                        \
     "  'scam_types', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"            \
-    "     FROM scam_types s WHERE s.code IN (SELECT scam_type FROM named)),"                  \
+    "     FROM scam_types s WHERE s.code IN (SELECT scam_type FROM profile)),"                \
     "  'stages', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"                \
-    "     FROM stages s WHERE s.code IN (SELECT stage FROM named)))"
+    "     FROM stages s WHERE s.code IN (SELECT stage FROM profile)))"
 
 /* For the transaction of one trend statement: no JIT compilation (it
  * takes longer than these statements run; the cost estimates of their

@@ -377,8 +377,7 @@ START_TEST(test_csv_quoting)
     free(text);
     text = get_csv("/v1/trends/top?from=1996-03-04T00:00:00%2B08:00"
                    "&to=1996-03-05T00:00:00%2B08:00&kind=app");
-    ck_assert_msg(strstr(text, "\r\n\"Say \"\"hi\"\", pay\",1,0,,1996-03-04T02:00:00Z,"
-                               "1996-03-04T02:00:00Z,0\r\n")
+    ck_assert_msg(strstr(text, "\r\n\"Say \"\"hi\"\", pay\",1,0,,1996-03-04,1996-03-04,0\r\n")
                       != NULL,
                   "top CSV: %s", text);
     free(text);
@@ -619,17 +618,33 @@ START_TEST(test_lookup_account_and_url)
                                     "first_payment", "occurred_at", "1996-07-01T10:00:00+08:00",
                                     "accounts", "value", "6222 0219 9607 0101", "kind",
                                     "bank_card", "urls", "https://invest.example/1996?a=1&b=2"));
+    /* The same account again, at 17:00 UTC: the next day in Shanghai. */
+    json_array_append_new(batch,
+                          json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}", "source", "victim",
+                                    "scam_type", "fake_loan", "stage", "contact", "occurred_at",
+                                    "1996-07-02T17:00:00Z", "accounts", "value",
+                                    "6222 0219 9607 0101", "kind", "bank_card"));
     post_batch(batch);
     settle();
     body = get_json("analyst", "/v1/indicators/lookup?account=6222+0219+9607+0101", "rollup");
     ck_assert_str_eq(json_string_value(json_object_get(body, "kind")), "account");
     ck_assert_str_eq(json_string_value(json_object_get(body, "value")), "6222 0219 9607 0101");
     ck_assert(json_is_true(json_object_get(body, "known")));
-    ck_assert_int_eq(integer_at(body, "reports"), 1);
-    ck_assert_str_eq(json_string_value(json_object_get(body, "first_seen")),
-                     "1996-07-01T02:00:00Z");
+    ck_assert_int_eq(integer_at(body, "reports"), 2);
+    /* Asia/Shanghai days, the first and the last with a report. */
+    ck_assert_str_eq(json_string_value(json_object_get(body, "first_seen")), "1996-07-01");
+    ck_assert_str_eq(json_string_value(json_object_get(body, "last_seen")), "1996-07-03");
+    /* Every code once, in vocabulary order, not in the order reported. */
+    ck_assert_int_eq(json_array_size(json_object_get(body, "scam_types")), 2);
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(body, "scam_types"), 0)),
                      "fake_investment");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(body, "scam_types"), 1)),
+                     "fake_loan");
+    ck_assert_int_eq(json_array_size(json_object_get(body, "stages")), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(body, "stages"), 0)),
+                     "contact");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(body, "stages"), 1)),
+                     "first_payment");
     json_decref(body);
     body = get_json("analyst",
                     "/v1/indicators/lookup?url=https%3A%2F%2Finvest.example%2F1996%3Fa%3D1%26b%3D2",

@@ -626,8 +626,8 @@ check_change(const json_t *got, int64_t current, int64_t previous, const char *w
 }
 
 /* The reference of a top-N list: per value, reports in the range and in
- * the equal period before it, losses per currency, first and last time
- * seen in the range; $1 the period before's start, $2 to, $3 limit, the
+ * the equal period before it, losses per currency, first and last
+ * Asia/Shanghai day seen in the range; $1 the period before's start, $2 to, $3 limit, the
  * filters from $4, the range's from after them. */
 static PGresult *
 reference_top(const struct combo *c)
@@ -659,8 +659,10 @@ reference_top(const struct combo *c)
             "   FROM f JOIN (%s) x ON x.report_id = f.id)"
             " SELECT value, count(*) FILTER (WHERE at >= $%d::timestamptz),"
             "  count(*) FILTER (WHERE at < $%d::timestamptz),"
-            "  rfc3339(min(at) FILTER (WHERE at >= $%d::timestamptz)),"
-            "  rfc3339(max(at) FILTER (WHERE at >= $%d::timestamptz)),"
+            "  to_char((min(at) FILTER (WHERE at >= $%d::timestamptz)"
+            "    AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD'),"
+            "  to_char((max(at) FILTER (WHERE at >= $%d::timestamptz)"
+            "    AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD'),"
             "  (SELECT COALESCE(json_object_agg(c, s), '{}') FROM (SELECT q.loss_currency AS c,"
             "    sum(q.loss_minor) AS s FROM p q WHERE q.value = p.value"
             "    AND q.at >= $%d::timestamptz AND q.loss_currency IS NOT NULL GROUP BY 1) z)"

@@ -32,6 +32,12 @@
 #define DEMO_DB      "fraud_rollups_demo"
 #define DEMO_REPORTS 2000
 #define APPLY_DB     "fraud_rollups_apply"
+#define BACKFILL_DB  "fraud_rollups_backfill"
+/* The migrations before trend_indicator_profile, copied to a directory of
+ * their own ($D) so that a database can stop short of 0015. */
+#define MIGRATIONS_BEFORE_PROFILE                                                             \
+    "for f in migrations/*.sql; do case ${f##*/} in 000[1-9]_*|001[0-4]_*)"                   \
+    " cp \"$f\" \"$D\" || exit 1;; esac; done"
 
 /* The rollup rows as stored; rows an update left at zero are not data. */
 #define DAILY_ACTUAL                                                                          \
@@ -50,6 +56,23 @@
     " WHERE day >= ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                      \
     "   AND day < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                       \
     "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
+
+/* The profile has no day: its rows of the values that the window's
+ * reports name (see rollups/indicator_profile.sql). */
+#define PROFILE_ACTUAL                                                                        \
+    "SELECT p.kind, p.value, p.scam_type, p.stage, p.reports FROM trend_indicator_profile p"  \
+    " WHERE p.reports <> 0 AND (p.kind, p.value) IN ("                                        \
+    "   SELECT 'phone', x.e164 FROM report_phones x JOIN reports r ON r.id = x.report_id"     \
+    "   WHERE x.e164 IS NOT NULL AND " IN_WINDOW                                               \
+    "   UNION ALL SELECT 'app', x.name FROM report_apps x JOIN reports r"                     \
+    "   ON r.id = x.report_id WHERE " IN_WINDOW                                                \
+    "   UNION ALL SELECT 'account', x.value FROM report_accounts x JOIN reports r"            \
+    "   ON r.id = x.report_id WHERE " IN_WINDOW                                                \
+    "   UNION ALL SELECT 'url', x.url FROM report_urls x JOIN reports r"                      \
+    "   ON r.id = x.report_id WHERE " IN_WINDOW ")"
+#define IN_WINDOW                                                                             \
+    "COALESCE(r.occurred_at, r.reported_at) >= $1::timestamptz"                               \
+    " AND COALESCE(r.occurred_at, r.reported_at) < $2::timestamptz"
 
 /* Rows in one and not the other, both ways, and how many rows expected. */
 #define DIFFERENCE_SQL                                                                        \
@@ -72,6 +95,9 @@
     "SELECT COALESCE(sum(reports), 0), COALESCE(sum(loss_minor_sum), 0),"                     \
     "  COALESCE(sum(victims_with_loss), 0) FROM trend_indicator_daily"                        \
     " WHERE kind = $1 AND day = $2::date AND value = $3 AND currency = $4"
+#define PROFILE_KEY                                                                           \
+    "SELECT COALESCE(sum(reports), 0), 0, 0 FROM trend_indicator_profile"                     \
+    " WHERE kind = $1 AND value = $2 AND scam_type = $3 AND stage = $4"
 
 /* Rollup counters of one key. */
 struct counters {
@@ -158,6 +184,7 @@ assert_all_match(PGconn *pg, const char *step, const char *from, const char *to,
     assert_table_matches(pg, step, "daily", DAILY_ACTUAL, from, to, min_rows);
     assert_table_matches(pg, step, "hourly", HOURLY_ACTUAL, from, to, min_rows);
     assert_table_matches(pg, step, "indicator_daily", INDICATOR_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "indicator_profile", PROFILE_ACTUAL, from, to, min_rows);
 }
 
 static struct counters
@@ -312,11 +339,14 @@ static const char *const hour_paid[5] = {"stage", "", "1995-03-01T00:00:00Z", "f
                                          "CNY"};
 static const char *const phone_none[4] = {"phone", "1995-03-01", "+8613800139501", ""};
 static const char *const phone_cny[4] = {"phone", "1995-03-01", "+8613800139501", "CNY"};
+static const char *const phone_contact[4] = {"phone", "+8613800139501", "task_rebate", "contact"};
+static const char *const phone_paid[4] = {"phone", "+8613800139501", "task_rebate",
+                                          "first_payment"};
 
 /* Each counted key of the stage and loss PATCH, before and after. */
 struct patch_keys {
     struct counters day_contact, day_paid, type_contact, type_paid, day_total, day_total_cny,
-        hour_contact, hour_paid, phone_none, phone_cny;
+        hour_contact, hour_paid, phone_none, phone_cny, phone_contact, phone_paid;
 };
 
 static void
@@ -332,6 +362,8 @@ patch_keys_take(PGconn *pg, struct patch_keys *k)
     k->hour_paid = key_counters(pg, HOURLY_KEY, 5, hour_paid);
     k->phone_none = key_counters(pg, INDICATOR_KEY, 4, phone_none);
     k->phone_cny = key_counters(pg, INDICATOR_KEY, 4, phone_cny);
+    k->phone_contact = key_counters(pg, PROFILE_KEY, 4, phone_contact);
+    k->phone_paid = key_counters(pg, PROFILE_KEY, 4, phone_paid);
 }
 
 /* Stage contact -> first_payment, no loss -> 5000 CNY: out of the old
@@ -341,7 +373,7 @@ static void
 assert_stage_and_loss_moved(const struct patch_keys *b, const struct patch_keys *a)
 {
     ck_assert_msg(b->day_contact.reports >= 1 && b->hour_contact.reports >= 1
-                      && b->phone_none.reports >= 1,
+                      && b->phone_none.reports >= 1 && b->phone_contact.reports >= 1,
                   "the fixture's keys are not filled");
     assert_moved("daily stage contact", b->day_contact, a->day_contact, -1, 0, 0);
     assert_moved("daily stage first_payment", b->day_paid, a->day_paid, 1, 5000, 1);
@@ -353,6 +385,8 @@ assert_stage_and_loss_moved(const struct patch_keys *b, const struct patch_keys 
     assert_moved("hourly stage first_payment", b->hour_paid, a->hour_paid, 1, 5000, 1);
     assert_moved("phone without loss", b->phone_none, a->phone_none, -1, 0, 0);
     assert_moved("phone in CNY", b->phone_cny, a->phone_cny, 1, 5000, 1);
+    assert_moved("phone's profile at contact", b->phone_contact, a->phone_contact, -1, 0, 0);
+    assert_moved("phone's profile at first_payment", b->phone_paid, a->phone_paid, 1, 0, 0);
 }
 
 START_TEST(test_every_write_path_matches_group_by)
@@ -574,7 +608,8 @@ assert_nothing_applied(PGconn *pg, long long queued, const char *what)
                   "%s: queued rows went", what);
     ck_assert_msg(scalar(pg, "SELECT (SELECT count(*) FROM trend_daily)"
                              " + (SELECT count(*) FROM trend_hourly)"
-                             " + (SELECT count(*) FROM trend_indicator_daily)") == 0,
+                             " + (SELECT count(*) FROM trend_indicator_daily)"
+                             " + (SELECT count(*) FROM trend_indicator_profile)") == 0,
                   "%s: the rollups changed", what);
 }
 
@@ -636,6 +671,52 @@ START_TEST(test_apply_is_all_or_nothing_and_once)
 }
 END_TEST
 
+/* A database with rollups partly applied when migration 0015 arrives:
+ * its backfill holds what was applied (the base tables less what is still
+ * queued, including both halves of stage changes), and the new
+ * trend_apply adds the rest. */
+START_TEST(test_profile_backfill_matches)
+{
+    char   *conninfo = conninfo_for(BACKFILL_DB);
+    char    dir[] = "/tmp/rollups_migrations_XXXXXX";
+    char   *cmd;
+    PGconn *pg;
+
+    recreate_db(BACKFILL_DB, true);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert(asprintf(&cmd, "D='%s'; " MIGRATIONS_BEFORE_PROFILE, dir) > 0);
+    ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+    free(cmd);
+    setenv("MIGRATIONS_DIR", dir, 1);
+    run_service_command(conninfo, "migrate");
+    unsetenv("MIGRATIONS_DIR");
+    pg = connect_or_fail(conninfo);
+    ck_assert_int_eq(scalar(pg, "SELECT count(*) FROM pg_tables"
+                                " WHERE tablename = 'trend_indicator_profile'"), 0);
+    PQclear(query_or_fail(pg, APPLY_FILL_SQL, 0, NULL));
+    ck_assert_int_eq(scalar(pg, "SELECT trend_apply(2500)"), 2500);
+    /* Stage changes of reports applied already and of reports still
+     * queued: -1 and +1 rows, all queued. */
+    PQclear(query_or_fail(pg, "UPDATE reports SET stage = 'repeat_payment'"
+                              " WHERE id IN (SELECT report_id FROM report_phones"
+                              "              ORDER BY report_id LIMIT 400)", 0, NULL));
+    ck_assert_int_eq(scalar(pg, "SELECT trend_apply(700)"), 700);
+    run_service_command(conninfo, "migrate");
+    ck_assert_msg(scalar(pg, "SELECT count(*) FROM trend_indicator_profile") > 0,
+                  "the backfill added nothing");
+    ck_assert(scalar(pg, "SELECT count(*) FROM trend_pending WHERE kind <> 'report'") > 0);
+    drain(conninfo);
+    assert_all_match(pg, "migration 0015 over partly applied rollups", "-infinity", "infinity",
+                     100);
+    PQfinish(pg);
+    recreate_db(BACKFILL_DB, false);
+    ck_assert(asprintf(&cmd, "rm -r '%s'", dir) > 0);
+    ck_assert(system(cmd) == 0);
+    free(cmd);
+    free(conninfo);
+}
+END_TEST
+
 Suite *
 rollups_suite(void)
 {
@@ -653,6 +734,7 @@ rollups_suite(void)
     suite_add_tcase(suite, demo);
     tcase_set_timeout(apply, 60);
     tcase_add_test(apply, test_apply_is_all_or_nothing_and_once);
+    tcase_add_test(apply, test_profile_backfill_matches);
     suite_add_tcase(suite, apply);
     return suite;
 }
