@@ -34,7 +34,7 @@ chmod 0711 -- "$tmp"
 service_pid=
 finish() {
     trap '' INT TERM
-    [[ -z $service_pid ]] || { kill -TERM "$service_pid" 2>/dev/null; wait "$service_pid" || true; }
+    [[ -z $service_pid ]] || { kill -TERM "$service_pid" 2>/dev/null || true; wait "$service_pid" || true; }
     [[ ! -d $tmp/pg/data ]] || pg_stop "$tmp/pg" || true
     rm -rf -- "$tmp"
 }
