@@ -12,6 +12,7 @@
 #include "domain/phone.h"
 #include "domain/report.h"
 #include "domain/timestamp.h"
+#include "domain/utf8.h"
 
 /* Cursor times stop at 2^53 - 1 microseconds (year 2255): the store turns
  * them into a timestamptz through a double, exact up to there. */
@@ -71,52 +72,6 @@ report_filter_init(struct report_filter *filter)
 {
     memset(filter, 0, sizeof(*filter));
     filter->limit = REPORT_FILTER_LIMIT_DEFAULT;
-}
-
-/* How many continuation bytes follow `lead`; -1 when it cannot start a
- * character (a continuation byte, an overlong C0/C1, or past U+10FFFF). */
-static int
-utf8_continuations(unsigned char lead)
-{
-    if (lead < 0x80)
-        return 0;
-    if (lead >= 0xC2 && lead <= 0xDF)
-        return 1;
-    if (lead >= 0xE0 && lead <= 0xEF)
-        return 2;
-    if (lead >= 0xF0 && lead <= 0xF4)
-        return 3;
-    return -1;
-}
-
-/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
- * A NUL ends the text, so no byte past it is read. */
-static bool
-utf8_valid(const unsigned char *s)
-{
-    while (*s != '\0') {
-        int need = utf8_continuations(*s);
-
-        if (need < 0)
-            return false;
-        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F)
-            || (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-            return false;
-        for (int i = 1; i <= need; i++)
-            if ((s[i] & 0xC0) != 0x80)
-                return false;
-        s += need + 1;
-    }
-    return true;
-}
-
-static bool
-has_control(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7F)
-            return true;
-    return false;
 }
 
 static bool
@@ -364,7 +319,7 @@ set_time(char *out, const char *name, const char *value, struct violations *errs
 static int
 set_text(const char **out, const struct param *param, const char *value, struct violations *errs)
 {
-    if (!utf8_valid((const unsigned char *)value) || has_control(value)) {
+    if (!utf8_valid(value) || utf8_has_control(value)) {
         violations_add(errs, param->name, "format",
                        "must be UTF-8 text without control characters");
         return -1;
@@ -422,7 +377,7 @@ report_filter_set(struct report_filter *filter, const struct vocab *vocab, const
 {
     size_t i;
 
-    if (!utf8_valid((const unsigned char *)name)) {
+    if (!utf8_valid(name)) {
         violations_add(errs, "", "unknown_parameter", "a parameter name is not UTF-8");
         return -1;
     }

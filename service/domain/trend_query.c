@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "domain/timestamp.h"
+#include "domain/utf8.h"
 
 #define ROUTE(r) (1u << (r))
 #define RANGED                                                                                \
@@ -159,41 +160,11 @@ trend_query_init(struct trend_query *query, enum trend_route route)
     report_filter_init(&query->filter);
 }
 
-/* How many continuation bytes follow `lead`; -1 when it cannot start a
- * character. */
-static int
-utf8_continuations(unsigned char lead)
-{
-    if (lead < 0x80)
-        return 0;
-    if (lead >= 0xC2 && lead <= 0xDF)
-        return 1;
-    if (lead >= 0xE0 && lead <= 0xEF)
-        return 2;
-    if (lead >= 0xF0 && lead <= 0xF4)
-        return 3;
-    return -1;
-}
-
-/* Strict UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF) without spaces or control characters: what a URL may hold. */
+/* What a URL may hold: strict UTF-8 without spaces or control characters. */
 static bool
-url_text_valid(const unsigned char *s)
+url_text_valid(const char *s)
 {
-    while (*s != '\0') {
-        int need = utf8_continuations(*s);
-
-        if (need < 0 || *s <= 0x20 || *s == 0x7F)
-            return false;
-        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F)
-            || (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-            return false;
-        for (int i = 1; i <= need; i++)
-            if ((s[i] & 0xC0) != 0x80)
-                return false;
-        s += need + 1;
-    }
-    return true;
+    return utf8_valid(s) && !utf8_has_control(s) && strchr(s, ' ') == NULL;
 }
 
 /* The fraction of a second of an RFC 3339 text in microseconds (digits
@@ -308,7 +279,7 @@ set_lookup(struct trend_query *query, const struct vocab *vocab, const char *nam
     struct report_filter scratch;
 
     if (strcmp(name, "url") == 0) {
-        if (!url_text_valid((const unsigned char *)value)) {
+        if (!url_text_valid(value)) {
             violations_add(errs, name, "format",
                            "must be UTF-8 text without spaces or control characters");
             return -1;
@@ -401,7 +372,7 @@ trend_query_set(struct trend_query *query, const struct vocab *vocab, const char
     if ((route & RANGED) != 0 && in_list(filter_names, COUNT(filter_names), name))
         return report_filter_set(&query->filter, vocab, name, value, errs);
     /* An unknown name may not be UTF-8: it is not repeated then. */
-    violations_add(errs, url_text_valid((const unsigned char *)name) ? name : "",
+    violations_add(errs, url_text_valid(name) ? name : "",
                    "unknown_parameter", "is not a parameter of this route");
     return -1;
 }
