@@ -431,6 +431,30 @@ const char statements_import_copy_sql[] =
  * minor units of their currency. */
 #define TREND_PREVIOUS_FROM "($1::timestamptz - ($2::timestamptz - $1::timestamptz))"
 
+/* The Asia/Shanghai days [from, to) of $1, $2, and their whole months
+ * [from, to) (migrations/0016: both are the last day when none fits). */
+#define TREND_D_FROM "trend_day($1::timestamptz)"
+#define TREND_D_TO   "trend_day($2::timestamptz)"
+#define TREND_M_FROM "trend_month_from(" TREND_D_FROM ", " TREND_D_TO ")"
+#define TREND_M_TO   "trend_month_to(" TREND_D_FROM ", " TREND_D_TO ")"
+
+/* The rows of a daily rollup and its monthly tier that make up the days
+ * [lo, hi): days [lo, mlo) and [mhi, hi) from `daily`, months [mlo, mhi)
+ * from `monthly`, as (period, monthly, `cols`) where `cond` holds. Each
+ * part is one range of the tables' keys. */
+#define TREND_TIERED(cols, daily, monthly, cond, lo, mlo, mhi, hi)                            \
+    " SELECT t.day AS period, false AS monthly, " cols " FROM " daily " t WHERE " cond        \
+    "   AND t.day >= " lo " AND t.day < " mlo                                                 \
+    " UNION ALL SELECT t.month, true, " cols " FROM " monthly " t WHERE " cond                \
+    "   AND t.month >= " mlo " AND t.month < " mhi                                            \
+    " UNION ALL SELECT t.day, false, " cols " FROM " daily " t WHERE " cond                   \
+    "   AND t.day >= " mhi " AND t.day < " hi
+
+/* TREND_TIERED over the range [$1, $2), whole months included. */
+#define TREND_TIERED_RANGE(cols, daily, monthly, cond)                                        \
+    TREND_TIERED(cols, daily, monthly, cond, TREND_D_FROM, TREND_M_FROM, TREND_M_TO,         \
+                 TREND_D_TO)
+
 #define TREND_BASE_RANGE(from, to)                                                            \
     " (r.occurred_at >= " from " AND r.occurred_at < " to                                     \
     "  OR r.occurred_at IS NULL AND r.reported_at >= " from " AND r.reported_at < " to ")"
@@ -501,22 +525,32 @@ const char statements_import_copy_sql[] =
     " COALESCE(sum(t.loss_minor_sum) FILTER (WHERE t.currency = $6), 0) AS loss,"             \
     " COALESCE(sum(t.victims_with_loss) FILTER (WHERE t.currency = $6), 0) AS loss_victims"
 
+/* The columns of rollup rows that TREND_ROLLUP_SUMS adds up. */
+#define TREND_COUNTERS "t.currency, t.reports, t.loss_minor_sum, t.victims_with_loss"
+
 /* $1 from, $2 to, $3 tz, $4 interval, $5 dim ('total' for none), $6
  * currency, $7 metric, $8 scope ('' or a scam type). Reads the days of
- * the range of dim $5 and of 'total'; an app breakdown (no filter) reads
- * trend_indicator_daily's app rows of those days instead. */
+ * the range of dim $5 and of 'total', or for a monthly series its whole
+ * months from the monthly tier; an app breakdown (no filter) reads the
+ * indicator rollups' app rows instead. */
+#define TREND_SERIES_M_FROM "CASE WHEN $4 = 'month' THEN " TREND_M_FROM " ELSE " TREND_D_TO " END"
+#define TREND_SERIES_M_TO   "CASE WHEN $4 = 'month' THEN " TREND_M_TO " ELSE " TREND_D_TO " END"
+#define TREND_SERIES_TIERED(cols, daily, monthly, cond)                                       \
+    TREND_TIERED(cols, daily, monthly, cond, TREND_D_FROM, TREND_SERIES_M_FROM,              \
+                 TREND_SERIES_M_TO, TREND_D_TO)
 #define TREND_SERIES_DAILY_SQL                                                                \
     "WITH cells AS ("                                                                         \
-    "  SELECT date_trunc($4, t.day::timestamp) AS local_start, t.dim = 'total' AS is_total,"  \
+    "  SELECT date_trunc($4, t.period::timestamp) AS local_start,"                            \
+    "    t.dim = 'total' AS is_total,"                                                         \
     "    CASE WHEN t.dim = 'total' THEN '' ELSE t.value END AS value," TREND_ROLLUP_SUMS      \
-    "  FROM trend_daily t WHERE t.dim IN ('total', $5) AND t.scope = $8"                      \
-    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
-    "  GROUP BY 1, 2, 3"                                                                      \
+    "  FROM (" TREND_SERIES_TIERED("t.dim, t.value, " TREND_COUNTERS, "trend_daily",          \
+                                   "trend_monthly", "t.dim IN ('total', $5) AND t.scope = $8") \
+    "  ) t GROUP BY 1, 2, 3"                                                                  \
     "  UNION ALL"                                                                             \
-    "  SELECT date_trunc($4, t.day::timestamp), false, t.value," TREND_ROLLUP_SUMS            \
-    "  FROM trend_indicator_daily t WHERE $5 = 'app' AND t.kind = 'app'"                      \
-    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
-    "  GROUP BY 1, 2, 3),"                                                                    \
+    "  SELECT date_trunc($4, t.period::timestamp), false, t.value," TREND_ROLLUP_SUMS         \
+    "  FROM (" TREND_SERIES_TIERED("t.value, " TREND_COUNTERS, "trend_indicator_daily",       \
+                                   "trend_indicator_monthly", "$5 = 'app' AND t.kind = 'app'") \
+    "  ) t GROUP BY 1, 2, 3),"                                                                \
     TREND_SERIES_TAIL("$1", "$2", "$3", "$4", "$7")
 
 /* The same parameters; UTC hours of the range, dims of trend_hourly. */
@@ -589,57 +623,114 @@ const char statements_import_copy_sql[] =
     "   ORDER BY top.reports DESC, top.value COLLATE \"C\"), '[]'))"                          \
     " FROM top"
 
-/* $1 from, $2 to, $3 kind (phone, app, account, url), $4 limit. Reads the
- * kind's rows of the range's days (counts, first and last seen), then for
- * each listed value its rows of the range and of the period before
- * through (kind, value, day). */
-#define TREND_TOP_DAILY_SQL                                                                   \
-    "WITH ranked AS ("                                                                        \
-    "  SELECT t.value, sum(t.reports) AS reports,"                                            \
-    TREND_SEEN_DAYS("t.day", "t.reports > 0") " FROM trend_indicator_daily t"                \
-    "  WHERE t.kind = $3 AND t.day >= trend_day($1::timestamptz)"                             \
-    "    AND t.day < trend_day($2::timestamptz)"                                              \
-    "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
-    "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    " top AS (SELECT ranked.*, (SELECT COALESCE(sum(p.reports), 0)"                           \
-    "   FROM trend_indicator_daily p WHERE p.kind = $3 AND p.value = ranked.value"           \
-    "     AND p.day >= trend_day(" TREND_PREVIOUS_FROM ")"                                    \
-    "     AND p.day < trend_day($1::timestamptz)) AS previous_reports FROM ranked),"          \
+#define TREND_INDICATOR_DAILY   "trend_indicator_daily"
+#define TREND_INDICATOR_MONTHLY "trend_indicator_monthly"
+
+/* The rest of a top-N list from the rollups, once `ranked` (value,
+ * reports) holds it: for each value its reports in the period before,
+ * its first and last day with reports in the range (through the daily
+ * table's index by value and day) and its losses. `cond` picks a listed
+ * value's rows, the listed row being r. */
+#define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
+#define TREND_TOP_ROLLUP_TAIL(daily, monthly, cond)                                           \
+    " top AS (SELECT r.value, r.reports,"                                                     \
+    "   (SELECT COALESCE(sum(t.reports), 0) FROM ("                                           \
+    TREND_TIERED("t.reports", daily, monthly, cond, TREND_P_FROM,                             \
+                 "trend_month_from(" TREND_P_FROM ", " TREND_D_FROM ")",                      \
+                 "trend_month_to(" TREND_P_FROM ", " TREND_D_FROM ")", TREND_D_FROM)          \
+    "   ) t) AS previous_reports,"                                                            \
+    "   (SELECT to_char(min(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " cond               \
+    "     AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO " AND t.reports > 0)"        \
+    "     AS first_seen,"                                                                     \
+    "   (SELECT to_char(max(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " cond               \
+    "     AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO " AND t.reports > 0)"        \
+    "     AS last_seen"                                                                       \
+    "   FROM ranked r),"                                                                      \
     " losses AS ("                                                                            \
-    "  SELECT t.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
+    "  SELECT r.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
     "    sum(t.victims_with_loss) AS victims"                                                 \
-    "  FROM top JOIN trend_indicator_daily t ON t.kind = $3 AND t.value = top.value"         \
-    "  WHERE t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
-    "    AND t.currency <> ''"                                                                 \
-    "  GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                                              \
+    "  FROM ranked r CROSS JOIN LATERAL ("                                                    \
+    TREND_TIERED_RANGE(TREND_COUNTERS, daily, monthly, cond) ") t"                            \
+    "  WHERE t.currency <> '' GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                       \
     TREND_TOP_JSON
 
-/* Counties ('000000', no region, is none): $1 from, $2 to, $3 scope, $4
- * limit. Reads the county rows of the scope's days of both periods. */
-#define TREND_TOP_REGIONS_DAILY_SQL                                                           \
+/* $1 from, $2 to, $3 kind (phone, app, account, url, region), $4 limit.
+ * Sums every row of the kind in the range: the answer when
+ * TREND_TOP_PRUNED_SQL cannot prove its own. */
+#define TREND_TOP_DAILY_SQL                                                                   \
     "WITH ranked AS ("                                                                        \
-    "  SELECT t.value, sum(t.reports) AS reports,"                                            \
-    TREND_SEEN_DAYS("t.day", "t.reports > 0") " FROM trend_daily t"                          \
-    "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'"                       \
-    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
+    "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
+    TREND_TIERED_RANGE("t.value, t.reports", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,   \
+                       "t.kind = $3") ") t"                                                   \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    " earlier AS ("                                                                           \
-    "  SELECT t.value, sum(t.reports) AS reports FROM trend_daily t"                          \
-    "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value IN (SELECT value FROM ranked)"    \
-    "    AND t.day >= trend_day(" TREND_PREVIOUS_FROM ")"                                     \
-    "    AND t.day < trend_day($1::timestamptz) GROUP BY t.value),"                           \
-    " top AS (SELECT ranked.value, ranked.reports,"                                           \
-    "   COALESCE(earlier.reports, 0) AS previous_reports, ranked.first_seen, ranked.last_seen" \
-    "   FROM ranked LEFT JOIN earlier ON earlier.value = ranked.value),"                      \
-    " losses AS ("                                                                            \
-    "  SELECT t.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
-    "    sum(t.victims_with_loss) AS victims FROM trend_daily t"                              \
-    "  WHERE t.dim = 'county' AND t.scope = $3 AND t.value IN (SELECT value FROM ranked)"    \
-    "    AND t.day >= trend_day($1::timestamptz) AND t.day < trend_day($2::timestamptz)"      \
-    "    AND t.currency <> ''"                                                                 \
-    "  GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                                              \
-    TREND_TOP_JSON
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,                      \
+                          "t.kind = $3 AND t.value = r.value")
+
+/* The same parameters and $5, the length of a list's head. A top-N list
+ * without summing every value of the range (Fagin's threshold idea): the
+ * range is a set of lists, one per day or month of its tiers and
+ * currency, each read best first through the rank indexes, its first $5
+ * rows (the head) and the next one, whose count (the list's floor; 0 when
+ * the list is shorter) bounds every value outside the head. A value seen
+ * in some heads has at least the sum of what was seen (low) and at most
+ * that plus the floors of the other lists (bound + gain); a value seen in
+ * none has at most bound. With threshold the $4-th largest low, at least
+ * $4 values reach it, so a value whose most is below it cannot be listed:
+ * only the others are summed exactly, and if bound is below threshold
+ * (or 0: every head was the whole list) no unseen value can be listed
+ * either and the answer is exact. Otherwise there is no row, and the
+ * caller runs TREND_TOP_DAILY_SQL. On skewed data, as indicator counts
+ * are, a head of twice the limit proves nearly every answer. */
+#define TREND_TOP_HEAD(table, period)                                                         \
+    "(SELECT t.value, t.reports, row_number() OVER (ORDER BY t.reports DESC) AS n"            \
+    "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
+    "    AND t.currency = l.currency ORDER BY t.reports DESC LIMIT $5::integer + 1)"
+#define TREND_TOP_PRUNED_SQL                                                                  \
+    "WITH lists AS (" TREND_TIERED_RANGE("t.currency", "trend_daily", "trend_monthly",        \
+                                         "t.dim = 'total' AND t.scope = ''") "),"             \
+    " heads AS (SELECT l.period, l.monthly, l.currency, h.value, h.reports, h.n"              \
+    "  FROM lists l CROSS JOIN LATERAL ("                                                     \
+    "    SELECT * FROM " TREND_TOP_HEAD("trend_indicator_daily", "day") " d"                  \
+    "    WHERE NOT l.monthly UNION ALL"                                                       \
+    "    SELECT * FROM " TREND_TOP_HEAD("trend_indicator_monthly", "month") " m"              \
+    "    WHERE l.monthly) h),"                                                                \
+    " floors AS (SELECT period, monthly, currency,"                                           \
+    "   COALESCE(max(reports) FILTER (WHERE n > $5::integer), 0) AS floor"                    \
+    "   FROM heads GROUP BY 1, 2, 3),"                                                        \
+    " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM floors),"                     \
+    " seen AS (SELECT h.value, sum(h.reports) AS low, sum(h.reports - f.floor) AS gain"       \
+    "   FROM heads h JOIN floors f USING (period, monthly, currency)"                         \
+    "   WHERE h.n <= $5::integer GROUP BY h.value),"                                          \
+    " threshold AS (SELECT COALESCE((SELECT low FROM seen ORDER BY low DESC"                  \
+    "   OFFSET $4::integer - 1 LIMIT 1), 0) AS reports),"                                     \
+    " ranked AS ("                                                                            \
+    "  SELECT r.value, x.reports FROM seen r CROSS JOIN LATERAL ("                            \
+    "    SELECT sum(t.reports) AS reports FROM ("                                             \
+    TREND_TIERED_RANGE("t.reports", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
+                       "t.kind = $3 AND t.value = r.value")                                   \
+    "    ) t) x"                                                                              \
+    "  WHERE (SELECT reports FROM bound) + r.gain >= (SELECT reports FROM threshold)"         \
+    "    AND x.reports > 0"                                                                   \
+    "  ORDER BY 2 DESC, r.value COLLATE \"C\" LIMIT $4::integer),"                            \
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,                      \
+                          "t.kind = $3 AND t.value = r.value")                                \
+    " HAVING (SELECT reports FROM bound) = 0"                                                 \
+    "   OR (SELECT reports FROM bound) < (SELECT reports FROM threshold)"
+
+/* Counties ('000000', no region, is none) of one scam type: $1 from, $2
+ * to, $3 scope, $4 limit. Sums the scope's county rows of the range (a
+ * few thousand counties; without a scam type, the region rows of the
+ * indicator rollups answer through TREND_TOP_PRUNED_SQL). */
+#define TREND_TOP_REGIONS_DAILY_SQL                                                           \
+    "WITH ranked AS ("                                                                        \
+    "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
+    TREND_TIERED_RANGE("t.value, t.reports", "trend_daily", "trend_monthly",                   \
+                       "t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'") ") t"     \
+    "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
+    "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
+    TREND_TOP_ROLLUP_TAIL("trend_daily", "trend_monthly",                                      \
+                          "t.dim = 'county' AND t.scope = $3 AND t.value = r.value")
 
 /* $1 from, $2 to, $3 .. $15 filters, $16 kind, $17 limit. One pass over
  * the reports of both periods; a report counts once per distinct value. */
@@ -684,11 +775,12 @@ const char statements_import_copy_sql[] =
     "   OVER (ORDER BY s.position DESC) AS reached"                                            \
     "   FROM stages s LEFT JOIN counts c ON c.stage = s.code) f"
 
-/* $1 from, $2 to, $3 scope: the stage rows of the range's days (hours). */
+/* $1 from, $2 to, $3 scope: the stage rows of the range's days and whole
+ * months (hours). */
 #define TREND_FUNNEL_DAILY_SQL                                                                \
-    "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM trend_daily t"  \
-    "  WHERE t.dim = 'stage' AND t.scope = $3 AND t.day >= trend_day($1::timestamptz)"        \
-    "    AND t.day < trend_day($2::timestamptz) GROUP BY 1)"                                  \
+    "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM ("               \
+    TREND_TIERED_RANGE("t.value, t.reports", "trend_daily", "trend_monthly",                  \
+                       "t.dim = 'stage' AND t.scope = $3") ") t GROUP BY 1)"                  \
     TREND_FUNNEL_TAIL
 
 #define TREND_FUNNEL_HOURLY_SQL                                                               \
@@ -748,15 +840,18 @@ const char statements_import_copy_sql[] =
     TREND_SUMMARY_TAIL
 
 /* $1 kind (phone, account, url), $2 value. Rollup rows only, all time:
- * counts, losses, first and last seen from the value's rows of
- * trend_indicator_daily (through (kind, value, day)); scam types and
- * stages from its rows of trend_indicator_profile. Known = counted by
- * the rollups (a report committed in the last moments is not yet). */
+ * counts and losses from the value's rows of trend_indicator_monthly,
+ * first and last seen from its first and last daily row with reports
+ * (both through the (kind, value, day|month) indexes); scam types and
+ * stages from its rows of trend_indicator_profile. Known = counted by the
+ * rollups (a report committed in the last moments is not yet). */
+#define TREND_LOOKUP_SEEN(fn)                                                                 \
+    "(SELECT to_char(" fn "(t.day), 'YYYY-MM-DD') FROM trend_indicator_daily t"               \
+    "  WHERE t.kind = $1 AND t.value = $2 AND t.reports > 0)"
 #define TREND_LOOKUP_SQL                                                                      \
     "WITH sums AS (SELECT t.currency, sum(t.reports) AS reports,"                             \
-    "    sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims,"               \
-    TREND_SEEN_DAYS("t.day", "t.reports > 0")                                                 \
-    "  FROM trend_indicator_daily t WHERE t.kind = $1 AND t.value = $2 GROUP BY 1),"         \
+    "    sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims"                \
+    "  FROM trend_indicator_monthly t WHERE t.kind = $1 AND t.value = $2 GROUP BY 1),"       \
     " profile AS (SELECT p.scam_type, p.stage FROM trend_indicator_profile p"                 \
     "  WHERE p.kind = $1 AND p.value = $2 AND p.reports > 0)"                                 \
     " SELECT json_build_object("                                                              \
@@ -765,8 +860,8 @@ const char statements_import_copy_sql[] =
     "  'loss', (SELECT COALESCE(json_object_agg(currency, json_build_object('amount', amount,"\
     "     'victims', victims) ORDER BY currency), '{}') FROM sums"                            \
     "     WHERE currency <> '' AND reports > 0),"                                              \
-    "  'first_seen', (SELECT min(first_seen COLLATE \"C\") FROM sums),"                      \
-    "  'last_seen', (SELECT max(last_seen COLLATE \"C\") FROM sums),"                        \
+    "  'first_seen', " TREND_LOOKUP_SEEN("min") ","                                           \
+    "  'last_seen', " TREND_LOOKUP_SEEN("max") ","                                            \
     "  'scam_types', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"            \
     "     FROM scam_types s WHERE s.code IN (SELECT scam_type FROM profile)),"                \
     "  'stages', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"                \
@@ -843,6 +938,7 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 8},
     [STMT_TRENDS_SERIES_HOURLY] = {"trends_series_hourly", TREND_SERIES_HOURLY_SQL, 8},
     [STMT_TRENDS_SERIES_BASE] = {"trends_series_base", TREND_SERIES_BASE_SQL, 20},
+    [STMT_TRENDS_TOP_PRUNED] = {"trends_top_pruned", TREND_TOP_PRUNED_SQL, 5},
     [STMT_TRENDS_TOP_DAILY] = {"trends_top_daily", TREND_TOP_DAILY_SQL, 4},
     [STMT_TRENDS_TOP_REGIONS_DAILY] = {"trends_top_regions_daily", TREND_TOP_REGIONS_DAILY_SQL,
                                        4},

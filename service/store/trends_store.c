@@ -145,9 +145,17 @@ series_call(const struct trend_query *query, enum trend_source source, const cha
     return source == TREND_SOURCE_DAILY ? STMT_TRENDS_SERIES_DAILY : STMT_TRENDS_SERIES_HOURLY;
 }
 
+/* A list's head for TREND_TOP_PRUNED_SQL: twice the limit, and 10 more
+ * for short lists, where counts are small and ties many. */
+static void
+top_head(const struct trend_query *query, char *head, size_t size)
+{
+    snprintf(head, size, "%u", 2 * query->limit + 10);
+}
+
 static enum statement
 top_call(const struct trend_query *query, enum trend_source source, const char **p,
-         const char *limit)
+         const char *limit, const char *head)
 {
     if (source == TREND_SOURCE_BASE) {
         base_params(query, p);
@@ -158,12 +166,13 @@ top_call(const struct trend_query *query, enum trend_source source, const char *
     p[0] = query->from;
     p[1] = query->to;
     p[3] = limit;
-    if (query->kind == TREND_KIND_REGION) {
+    if (query->kind == TREND_KIND_REGION && query->filter.scam_type != NULL) {
         p[2] = scope(query);
         return STMT_TRENDS_TOP_REGIONS_DAILY;
     }
     p[2] = trend_query_kind_name(query->kind);
-    return STMT_TRENDS_TOP_DAILY;
+    p[4] = head;
+    return STMT_TRENDS_TOP_PRUNED;
 }
 
 /* Funnel and summary: the same parameters, the stage or total rows. */
@@ -183,7 +192,7 @@ range_call(const struct trend_query *query, enum trend_source source, const char
 
 static enum statement
 choose(const struct trend_query *query, enum trend_source source, const char **p,
-       const char *limit)
+       const char *limit, const char *head)
 {
     static const enum statement funnel[3] = {
         [TREND_SOURCE_BASE] = STMT_TRENDS_FUNNEL_BASE,
@@ -200,7 +209,7 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
     case TREND_ROUTE_SERIES:
         return series_call(query, source, p);
     case TREND_ROUTE_TOP:
-        return top_call(query, source, p, limit);
+        return top_call(query, source, p, limit, head);
     case TREND_ROUTE_FUNNEL:
         return range_call(query, source, p, funnel);
     case TREND_ROUTE_SUMMARY:
@@ -214,7 +223,9 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
 }
 
 /* Every statement runs in its own transaction, with settings that end
- * with it: no JIT, and for the base tables a plan made with the values. */
+ * with it: no JIT, and for the base tables a plan made with the values.
+ * A pruned top-N list that cannot prove its answer (no row) is answered
+ * by summing every value, with the same parameters. */
 static enum store_status
 read_in_transaction(struct db_conn *conn, enum statement id, const char *const *params,
                     const char *plan_cache_mode, json_t **out)
@@ -227,6 +238,8 @@ read_in_transaction(struct db_conn *conn, enum statement id, const char *const *
     PQclear(db_run(conn, STMT_TRENDS_SETTINGS, settings, &status));
     if (status == STORE_OK)
         status = db_run_json(conn, id, params, out);
+    if (status == STORE_NOT_FOUND && id == STMT_TRENDS_TOP_PRUNED)
+        status = db_run_json(conn, STMT_TRENDS_TOP_DAILY, params, out);
     if (status == STORE_OK)
         status = db_commit(conn);
     if (status != STORE_OK) {
@@ -242,12 +255,13 @@ trends_store_read(struct db_conn *conn, const struct trend_query *query,
                   enum trend_source source, json_t **out)
 {
     const char    *params[TREND_PARAMS_MAX] = {0};
-    char           limit[16];
+    char           limit[16], head[16];
     enum statement id;
 
     *out = NULL;
     snprintf(limit, sizeof(limit), "%u", query->limit);
-    id = choose(query, source, params, limit);
+    top_head(query, head, sizeof(head));
+    id = choose(query, source, params, limit, head);
     return read_in_transaction(conn, id, params,
                                source == TREND_SOURCE_BASE ? "force_custom_plan" : "auto", out);
 }

@@ -57,6 +57,27 @@
     "   AND day < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                       \
     "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
 
+/* The monthly tiers (migrations/0016): the months the window's days fall
+ * in, compared with the window's GROUP BY summed per month, so the window
+ * must hold whole months of data (March 1995 holds only this suite's). */
+#define MONTHLY_ACTUAL                                                                        \
+    "SELECT dim, scope, month, value, currency, reports, loss_minor_sum, victims_with_loss"  \
+    " FROM trend_monthly WHERE " IN_WINDOW_MONTHS                                             \
+    "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
+#define INDICATOR_MONTHLY_ACTUAL                                                              \
+    "SELECT kind, month, value, currency, reports, loss_minor_sum, victims_with_loss"        \
+    " FROM trend_indicator_monthly WHERE " IN_WINDOW_MONTHS                                   \
+    "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
+#define IN_WINDOW_MONTHS                                                                      \
+    "month >= date_trunc('month', ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)"      \
+    " AND month < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"
+/* A daily GROUP BY (%2$s: its key columns `keys`, then day, value,
+ * currency and the counters) summed per month. */
+#define PER_MONTH_SQL                                                                         \
+    "SELECT %1$s, date_trunc('month', d.day::timestamp)::date AS month, d.value, d.currency," \
+    " sum(d.reports), sum(d.loss_minor_sum), sum(d.victims_with_loss)"                        \
+    " FROM (%2$s) d GROUP BY %1$s, month, d.value, d.currency"
+
 /* The profile has no day: its rows of the values that the window's
  * reports name (see rollups/indicator_profile.sql). */
 #define PROFILE_ACTUAL                                                                        \
@@ -154,16 +175,14 @@ drain(const char *conninfo)
  * rollups/<table>.sql) in the window, and the GROUP BY has at least
  * `min_rows` rows there (so an empty window cannot pass). */
 static void
-assert_table_matches(PGconn *pg, const char *step, const char *table, const char *actual,
-                     const char *from, const char *to, long min_rows)
+assert_rows_match(PGconn *pg, const char *step, const char *table, const char *expected,
+                  const char *actual, const char *from, const char *to, long min_rows)
 {
-    char       *file, *expected, *sql;
+    char       *sql;
     const char *params[2] = {from, to};
     PGresult   *res;
     long        differing, rows;
 
-    ck_assert(asprintf(&file, "rollups/%s.sql", table) > 0);
-    expected = testutil_read_data(file, NULL);
     ck_assert(asprintf(&sql, DIFFERENCE_SQL, expected, actual) > 0);
     res = query_or_fail(pg, sql, 2, params);
     differing = atol(PQgetvalue(res, 0, 0));
@@ -174,6 +193,27 @@ assert_table_matches(PGconn *pg, const char *step, const char *table, const char
                   rows);
     PQclear(res);
     free(sql);
+}
+
+/* The same against rollups/<table>.sql and, when `keys` (the key columns
+ * before the day) is given, its monthly tier against that summed per month. */
+static void
+assert_table_matches(PGconn *pg, const char *step, const char *table, const char *actual,
+                     const char *keys, const char *monthly_actual, const char *from,
+                     const char *to, long min_rows)
+{
+    char *file, *expected, *per_month, *monthly;
+
+    ck_assert(asprintf(&file, "rollups/%s.sql", table) > 0);
+    expected = testutil_read_data(file, NULL);
+    assert_rows_match(pg, step, table, expected, actual, from, to, min_rows);
+    if (keys != NULL) {
+        ck_assert(asprintf(&per_month, PER_MONTH_SQL, keys, expected) > 0);
+        ck_assert(asprintf(&monthly, "%s's monthly tier", table) > 0);
+        assert_rows_match(pg, step, monthly, per_month, monthly_actual, from, to, 1);
+        free(monthly);
+        free(per_month);
+    }
     free(expected);
     free(file);
 }
@@ -181,10 +221,13 @@ assert_table_matches(PGconn *pg, const char *step, const char *table, const char
 static void
 assert_all_match(PGconn *pg, const char *step, const char *from, const char *to, long min_rows)
 {
-    assert_table_matches(pg, step, "daily", DAILY_ACTUAL, from, to, min_rows);
-    assert_table_matches(pg, step, "hourly", HOURLY_ACTUAL, from, to, min_rows);
-    assert_table_matches(pg, step, "indicator_daily", INDICATOR_ACTUAL, from, to, min_rows);
-    assert_table_matches(pg, step, "indicator_profile", PROFILE_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "daily", DAILY_ACTUAL, "d.dim, d.scope",
+                         MONTHLY_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "hourly", HOURLY_ACTUAL, NULL, NULL, from, to, min_rows);
+    assert_table_matches(pg, step, "indicator_daily", INDICATOR_ACTUAL, "d.kind",
+                         INDICATOR_MONTHLY_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "indicator_profile", PROFILE_ACTUAL, NULL, NULL, from, to,
+                         min_rows);
 }
 
 static struct counters
@@ -607,8 +650,10 @@ assert_nothing_applied(PGconn *pg, long long queued, const char *what)
     ck_assert_msg(scalar(pg, "SELECT count(*) FROM trend_pending") == queued,
                   "%s: queued rows went", what);
     ck_assert_msg(scalar(pg, "SELECT (SELECT count(*) FROM trend_daily)"
+                             " + (SELECT count(*) FROM trend_monthly)"
                              " + (SELECT count(*) FROM trend_hourly)"
                              " + (SELECT count(*) FROM trend_indicator_daily)"
+                             " + (SELECT count(*) FROM trend_indicator_monthly)"
                              " + (SELECT count(*) FROM trend_indicator_profile)") == 0,
                   "%s: the rollups changed", what);
 }
@@ -671,9 +716,10 @@ START_TEST(test_apply_is_all_or_nothing_and_once)
 }
 END_TEST
 
-/* A database with rollups partly applied when migration 0015 arrives:
- * its backfill holds what was applied (the base tables less what is still
- * queued, including both halves of stage changes), and the new
+/* A database with rollups partly applied when migrations 0015 and 0016
+ * arrive: their backfills hold what was applied (the base tables less
+ * what is still queued, including both halves of stage changes; the
+ * monthly tiers and region rows from the daily rows), and the new
  * trend_apply adds the rest. */
 START_TEST(test_profile_backfill_matches)
 {
@@ -706,8 +752,8 @@ START_TEST(test_profile_backfill_matches)
                   "the backfill added nothing");
     ck_assert(scalar(pg, "SELECT count(*) FROM trend_pending WHERE kind <> 'report'") > 0);
     drain(conninfo);
-    assert_all_match(pg, "migration 0015 over partly applied rollups", "-infinity", "infinity",
-                     100);
+    assert_all_match(pg, "migrations 0015 and 0016 over partly applied rollups", "-infinity",
+                     "infinity", 100);
     PQfinish(pg);
     recreate_db(BACKFILL_DB, false);
     ck_assert(asprintf(&cmd, "rm -r '%s'", dir) > 0);
