@@ -15,7 +15,7 @@ usage() {
     cat >&2 <<'EOF'
 usage: bench/trends.sh [--reports N] [--days D] [--seed S] [--build DIR]
                        [--clients C] [--seconds S] [--naive-runs R]
-                       [--requests FILE] [--durable]
+                       [--requests FILE] [--durable] [--database URL]
   --reports N      synthetic reports to load (default 10000000)
   --days D         spread over the last D days (default 730)
   --seed S         demo-data seed (default 1)
@@ -25,6 +25,9 @@ usage: bench/trends.sh [--reports N] [--days D] [--seed S] [--build DIR]
   --naive-runs R   timed runs of each plain GROUP BY (default 5)
   --requests FILE  request lines (default bench/trends.requests)
   --durable        fsync on (default off: the cluster is thrown away)
+  --database URL   measure an existing database loaded by demo-data instead
+                   (no cluster, no load; --reports, --days, --seed, --durable
+                   are then only what the report says of it)
 EOF
     exit 2
 }
@@ -39,6 +42,7 @@ seconds=5
 naive_runs=5
 requests_template=$root/bench/trends.requests
 pg_mode='test'
+database_url=
 
 # NAME VALUE MIN MAX: exits with the usage when VALUE is not an integer in range.
 need_int() {
@@ -59,6 +63,7 @@ while (($# > 0)); do
         --build) [[ -n ${2:-} ]] || usage; build_dir=$(realpath -- "$2"); shift 2 ;;
         --requests) [[ -n ${2:-} ]] || usage; requests_template=$(realpath -- "$2"); shift 2 ;;
         --durable) pg_mode=dev; shift ;;
+        --database) [[ -n ${2:-} ]] || usage; database_url=$2; shift 2 ;;
         *) usage ;;
     esac
 done
@@ -162,18 +167,23 @@ elapsed() {
 
 # The cluster's owner (fraudpg when root) must reach $tmp/pg.
 chmod 0711 -- "$tmp"
-pg_port=$(pg_free_port)
-pg_init "$cluster_dir" "$pg_mode"
-pg_start "$cluster_dir" "$pg_port"
-pg_createdb "$pg_port" "$database"
+if [[ -z $database_url ]]; then
+    pg_port=$(pg_free_port)
+    pg_init "$cluster_dir" "$pg_mode"
+    pg_start "$cluster_dir" "$pg_port"
+    pg_createdb "$pg_port" "$database"
+    database_url="postgresql://postgres@127.0.0.1:$pg_port/$database"
+    load_here=1
+else
+    load_here=
+fi
 
 unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGOPTIONS
-export DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/$database"
+export DATABASE_URL=$database_url
 export MIGRATIONS_DIR=$root/migrations
 
 psql_db() {
-    "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres \
-        -d "$database" "$@"
+    "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE_URL" "$@"
 }
 
 # True when the relation (table or function) exists.
@@ -191,39 +201,44 @@ have_function() {
 }
 
 # ---- load ---------------------------------------------------------------
-say "loading $reports reports over $days days (seed $seed); fsync $([[ $pg_mode == dev ]] && echo on || echo off)"
-load_start=$(now_s)
-if ! "$bin" demo-data --reports "$reports" --days "$days" --seed "$seed" >"$tmp/demo.log" 2>&1; then
-    say "'fraud-intake demo-data' failed:"
-    tail -n 20 -- "$tmp/demo.log" >&2
-    exit 1
-fi
-load_demo_end=$(now_s)
-# Whatever demo-data leaves in trend_pending is applied here, and counted
-# in the load time: the trend routes only see applied rows.
-if have_table trend_pending && have_function trend_apply; then
-    while (($(psql_db -c 'SELECT count(*) FROM trend_pending') > 0)); do
-        psql_db -c 'SELECT trend_apply(50000)' >/dev/null
-    done
-fi
-load_end=$(now_s)
-load_s=$(elapsed "$load_start" "$load_end")
-demo_s=$(elapsed "$load_start" "$load_demo_end")
-apply_s=$(elapsed "$load_demo_end" "$load_end")
-say "loaded in $load_s s: demo-data $demo_s s, then rollups applied in $apply_s s"
-say "$(tail -n 1 -- "$tmp/demo.log")"
+if [[ -n $load_here ]]; then
+    say "loading $reports reports over $days days (seed $seed); fsync $([[ $pg_mode == dev ]] && echo on || echo off)"
+    load_start=$(now_s)
+    if ! "$bin" demo-data --reports "$reports" --days "$days" --seed "$seed" >"$tmp/demo.log" 2>&1; then
+        say "'fraud-intake demo-data' failed:"
+        tail -n 20 -- "$tmp/demo.log" >&2
+        exit 1
+    fi
+    load_demo_end=$(now_s)
+    # Whatever demo-data leaves in trend_pending is applied here, and counted
+    # in the load time: the trend routes only see applied rows.
+    if have_table trend_pending && have_function trend_apply; then
+        while (($(psql_db -c 'SELECT count(*) FROM trend_pending') > 0)); do
+            psql_db -c 'SELECT trend_apply(50000)' >/dev/null
+        done
+    fi
+    load_end=$(now_s)
+    load_s=$(elapsed "$load_start" "$load_end")
+    demo_s=$(elapsed "$load_start" "$load_demo_end")
+    apply_s=$(elapsed "$load_demo_end" "$load_end")
+    say "loaded in $load_s s: demo-data $demo_s s, then rollups applied in $apply_s s"
+    say "$(tail -n 1 -- "$tmp/demo.log")"
 
-vacuum_start=$(now_s)
-psql_db -c 'VACUUM (ANALYZE)'
-vacuum_s=$(elapsed "$vacuum_start")
-say "VACUUM (ANALYZE) in $vacuum_s s"
+    vacuum_start=$(now_s)
+    psql_db -c 'VACUUM (ANALYZE)'
+    vacuum_s=$(elapsed "$vacuum_start")
+    say "VACUUM (ANALYZE) in $vacuum_s s"
+else
+    say "measuring the existing database $DATABASE_URL (not loaded here)"
+fi
 
 IFS='|' read -r n_reports n_phones n_apps n_accounts db_size < <(psql_db -c "
     SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM report_phones),
            (SELECT count(*) FROM report_apps), (SELECT count(*) FROM report_accounts),
            pg_size_pretty(pg_database_size(current_database()))")
 rollups=
-for table in trend_daily trend_hourly trend_indicator_daily; do
+for table in trend_daily trend_monthly trend_hourly trend_indicator_daily \
+    trend_indicator_monthly; do
     if have_table "$table"; then
         rollups+=${rollups:+; }$(psql_db -c "SELECT format('%s %s rows (%s)', '$table', count(*),
                                    pg_size_pretty(pg_total_relation_size('$table'))) FROM $table")
@@ -234,8 +249,10 @@ phone=$(psql_db -c "SELECT e164 FROM report_phones WHERE e164 IS NOT NULL
 phone_reports=$(psql_db -v phone="$phone" <<<"SELECT count(DISTINCT report_id) FROM report_phones WHERE e164 = :'phone';")
 
 # ---- service --------------------------------------------------------------
-"$bin" orgs create --name 'Bench analysis unit' --kind analysis_unit >/dev/null
-key=$("$bin" keys create --org 'Bench analysis unit' --role analyst 2>>"$tmp/keys.log" |
+# A name of this run's own: --database may reuse a database benched before.
+unit="Bench analysis unit ${tmp##*.}"
+"$bin" orgs create --name "$unit" --kind analysis_unit >/dev/null
+key=$("$bin" keys create --org "$unit" --role analyst 2>>"$tmp/keys.log" |
     sed -n 's/^key\t//p')
 [[ -n $key ]] || { say "keys create printed no key"; exit 1; }
 printf 'Authorization: Bearer %s\n' "$key" >"$tmp/auth.header"
@@ -410,7 +427,11 @@ cat <<EOF
 == fraud-intake trend benchmark, $(date -u +%Y-%m-%dT%H:%MZ)
 machine: $(nproc) cores (load average $load_average at the start), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $("$pg_bin/postgres" --version); service THREADS=${THREADS:-$(nproc) (default)}
 data: $n_reports reports over $days days (seed $seed), $n_phones phone rows, $n_apps app rows, $n_accounts account rows; database $db_size
-load: $load_s s = demo-data $demo_s s + applying what it left pending $apply_s s ($(awk -v n="$reports" -v s="$load_s" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 1) }') reports/s, fsync $([[ $pg_mode == dev ]] && echo on || echo off)); then VACUUM (ANALYZE) $vacuum_s s
+$(if [[ -n $load_here ]]; then
+    echo "load: $load_s s = demo-data $demo_s s + applying what it left pending $apply_s s ($(awk -v n="$reports" -v s="$load_s" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 1) }') reports/s, fsync $([[ $pg_mode == dev ]] && echo on || echo off)); then VACUUM (ANALYZE) $vacuum_s s"
+else
+    echo "load: not measured here (--database: an existing database)"
+fi)
 rollups: ${rollups:-none found}
 busiest phone: $phone ($phone_reports reports)
 
