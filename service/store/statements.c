@@ -431,29 +431,31 @@ const char statements_import_copy_sql[] =
  * minor units of their currency. */
 #define TREND_PREVIOUS_FROM "($1::timestamptz - ($2::timestamptz - $1::timestamptz))"
 
-/* The Asia/Shanghai days [from, to) of $1, $2, and their whole months
- * [from, to) (migrations/0016: both are the last day when none fits). */
+/* The Asia/Shanghai days [from, to) of $1, $2. */
 #define TREND_D_FROM "trend_day($1::timestamptz)"
 #define TREND_D_TO   "trend_day($2::timestamptz)"
-#define TREND_M_FROM "trend_month_from(" TREND_D_FROM ", " TREND_D_TO ")"
-#define TREND_M_TO   "trend_month_to(" TREND_D_FROM ", " TREND_D_TO ")"
 
-/* The rows of a daily rollup and its monthly tier that make up the days
- * [lo, hi): days [lo, mlo) and [mhi, hi) from `daily`, months [mlo, mhi)
- * from `monthly`, as (period, monthly, `cols`) where `cond` holds. Each
- * part is one range of the tables' keys. */
-#define TREND_TIERED(cols, daily, monthly, cond, lo, mlo, mhi, hi)                            \
-    " SELECT t.day AS period, false AS monthly, " cols " FROM " daily " t WHERE " cond        \
-    "   AND t.day >= " lo " AND t.day < " mlo                                                 \
-    " UNION ALL SELECT t.month, true, " cols " FROM " monthly " t WHERE " cond                \
-    "   AND t.month >= " mlo " AND t.month < " mhi                                            \
-    " UNION ALL SELECT t.day, false, " cols " FROM " daily " t WHERE " cond                   \
-    "   AND t.day >= " mhi " AND t.day < " hi
+/* The rows of a daily rollup and its monthly tier whose signed sum is the
+ * days [lo, hi) (trend_pieces, migrations/0017; months and subtract are
+ * SQL booleans), where `cond` holds: (period, monthly, `keys` (empty, or
+ * columns of t each followed by a comma), currency, and the counters
+ * reports, loss_minor_sum, victims_with_loss times the piece's sign).
+ * Each piece is one range of the tables' keys. */
+#define TREND_TIERED(keys, daily, monthly, cond, lo, hi, months, subtract)                    \
+    " SELECT x.* FROM trend_pieces(" lo ", " hi ", " months ", " subtract ") p"               \
+    " CROSS JOIN LATERAL ("                                                                   \
+    "  SELECT t.day AS period, false AS monthly, " keys TREND_SIGNED " FROM " daily " t"      \
+    "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
+    "  UNION ALL SELECT t.month, true, " keys TREND_SIGNED " FROM " monthly " t"              \
+    "  WHERE p.monthly AND " cond " AND t.month >= p.lo AND t.month < p.hi) x"
+#define TREND_SIGNED                                                                          \
+    " t.currency, p.sign * t.reports AS reports,"                                             \
+    " p.sign * t.loss_minor_sum AS loss_minor_sum,"                                           \
+    " p.sign * t.victims_with_loss AS victims_with_loss"
 
-/* TREND_TIERED over the range [$1, $2), whole months included. */
-#define TREND_TIERED_RANGE(cols, daily, monthly, cond)                                        \
-    TREND_TIERED(cols, daily, monthly, cond, TREND_D_FROM, TREND_M_FROM, TREND_M_TO,         \
-                 TREND_D_TO)
+/* TREND_TIERED over the range [$1, $2), as few rows as the tiers allow. */
+#define TREND_TIERED_RANGE(keys, daily, monthly, cond)                                        \
+    TREND_TIERED(keys, daily, monthly, cond, TREND_D_FROM, TREND_D_TO, "true", "true")
 
 #define TREND_BASE_RANGE(from, to)                                                            \
     " (r.occurred_at >= " from " AND r.occurred_at < " to                                     \
@@ -525,30 +527,24 @@ const char statements_import_copy_sql[] =
     " COALESCE(sum(t.loss_minor_sum) FILTER (WHERE t.currency = $6), 0) AS loss,"             \
     " COALESCE(sum(t.victims_with_loss) FILTER (WHERE t.currency = $6), 0) AS loss_victims"
 
-/* The columns of rollup rows that TREND_ROLLUP_SUMS adds up. */
-#define TREND_COUNTERS "t.currency, t.reports, t.loss_minor_sum, t.victims_with_loss"
-
 /* $1 from, $2 to, $3 tz, $4 interval, $5 dim ('total' for none), $6
  * currency, $7 metric, $8 scope ('' or a scam type). Reads the days of
- * the range of dim $5 and of 'total', or for a monthly series its whole
- * months from the monthly tier; an app breakdown (no filter) reads the
- * indicator rollups' app rows instead. */
-#define TREND_SERIES_M_FROM "CASE WHEN $4 = 'month' THEN " TREND_M_FROM " ELSE " TREND_D_TO " END"
-#define TREND_SERIES_M_TO   "CASE WHEN $4 = 'month' THEN " TREND_M_TO " ELSE " TREND_D_TO " END"
-#define TREND_SERIES_TIERED(cols, daily, monthly, cond)                                       \
-    TREND_TIERED(cols, daily, monthly, cond, TREND_D_FROM, TREND_SERIES_M_FROM,              \
-                 TREND_SERIES_M_TO, TREND_D_TO)
+ * the range of dim $5 and of 'total', or for a monthly series the month
+ * rows of the monthly tier and as few day rows as it allows; an app
+ * breakdown (no filter) reads the indicator rollups' app rows instead. */
+#define TREND_SERIES_TIERED(keys, daily, monthly, cond)                                       \
+    TREND_TIERED(keys, daily, monthly, cond, TREND_D_FROM, TREND_D_TO, "$4 = 'month'", "true")
 #define TREND_SERIES_DAILY_SQL                                                                \
     "WITH cells AS ("                                                                         \
     "  SELECT date_trunc($4, t.period::timestamp) AS local_start,"                            \
     "    t.dim = 'total' AS is_total,"                                                         \
     "    CASE WHEN t.dim = 'total' THEN '' ELSE t.value END AS value," TREND_ROLLUP_SUMS      \
-    "  FROM (" TREND_SERIES_TIERED("t.dim, t.value, " TREND_COUNTERS, "trend_daily",          \
-                                   "trend_monthly", "t.dim IN ('total', $5) AND t.scope = $8") \
+    "  FROM (" TREND_SERIES_TIERED("t.dim, t.value,", "trend_daily", "trend_monthly",         \
+                                   "t.dim IN ('total', $5) AND t.scope = $8")                 \
     "  ) t GROUP BY 1, 2, 3"                                                                  \
     "  UNION ALL"                                                                             \
     "  SELECT date_trunc($4, t.period::timestamp), false, t.value," TREND_ROLLUP_SUMS         \
-    "  FROM (" TREND_SERIES_TIERED("t.value, " TREND_COUNTERS, "trend_indicator_daily",       \
+    "  FROM (" TREND_SERIES_TIERED("t.value,", "trend_indicator_daily",                       \
                                    "trend_indicator_monthly", "$5 = 'app' AND t.kind = 'app'") \
     "  ) t GROUP BY 1, 2, 3),"                                                                \
     TREND_SERIES_TAIL("$1", "$2", "$3", "$4", "$7")
@@ -635,9 +631,7 @@ const char statements_import_copy_sql[] =
 #define TREND_TOP_ROLLUP_TAIL(daily, monthly, cond)                                           \
     " top AS (SELECT r.value, r.reports,"                                                     \
     "   (SELECT COALESCE(sum(t.reports), 0) FROM ("                                           \
-    TREND_TIERED("t.reports", daily, monthly, cond, TREND_P_FROM,                             \
-                 "trend_month_from(" TREND_P_FROM ", " TREND_D_FROM ")",                      \
-                 "trend_month_to(" TREND_P_FROM ", " TREND_D_FROM ")", TREND_D_FROM)          \
+    TREND_TIERED("", daily, monthly, cond, TREND_P_FROM, TREND_D_FROM, "true", "true")        \
     "   ) t) AS previous_reports,"                                                            \
     "   (SELECT to_char(min(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " cond               \
     "     AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO " AND t.reports > 0)"        \
@@ -650,7 +644,7 @@ const char statements_import_copy_sql[] =
     "  SELECT r.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
     "    sum(t.victims_with_loss) AS victims"                                                 \
     "  FROM ranked r CROSS JOIN LATERAL ("                                                    \
-    TREND_TIERED_RANGE(TREND_COUNTERS, daily, monthly, cond) ") t"                            \
+    TREND_TIERED_RANGE("", daily, monthly, cond) ") t"                                        \
     "  WHERE t.currency <> '' GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                       \
     TREND_TOP_JSON
 
@@ -660,7 +654,7 @@ const char statements_import_copy_sql[] =
 #define TREND_TOP_DAILY_SQL                                                                   \
     "WITH ranked AS ("                                                                        \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED_RANGE("t.value, t.reports", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,   \
+    TREND_TIERED_RANGE("t.value,", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
                        "t.kind = $3") ") t"                                                   \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
@@ -687,8 +681,9 @@ const char statements_import_copy_sql[] =
     "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
     "    AND t.currency = l.currency ORDER BY t.reports DESC LIMIT $5::integer + 1)"
 #define TREND_TOP_PRUNED_SQL                                                                  \
-    "WITH lists AS (" TREND_TIERED_RANGE("t.currency", "trend_daily", "trend_monthly",        \
-                                         "t.dim = 'total' AND t.scope = ''") "),"             \
+    "WITH lists AS (SELECT period, monthly, currency FROM ("                                  \
+    TREND_TIERED("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''",      \
+                 TREND_D_FROM, TREND_D_TO, "true", "false") ") t),"                           \
     " heads AS (SELECT l.period, l.monthly, l.currency, h.value, h.reports, h.n"              \
     "  FROM lists l CROSS JOIN LATERAL ("                                                     \
     "    SELECT * FROM " TREND_TOP_HEAD("trend_indicator_daily", "day") " d"                  \
@@ -707,7 +702,7 @@ const char statements_import_copy_sql[] =
     " ranked AS ("                                                                            \
     "  SELECT r.value, x.reports FROM seen r CROSS JOIN LATERAL ("                            \
     "    SELECT sum(t.reports) AS reports FROM ("                                             \
-    TREND_TIERED_RANGE("t.reports", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
+    TREND_TIERED_RANGE("", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,                    \
                        "t.kind = $3 AND t.value = r.value")                                   \
     "    ) t) x"                                                                              \
     "  WHERE (SELECT reports FROM bound) + r.gain >= (SELECT reports FROM threshold)"         \
@@ -725,7 +720,7 @@ const char statements_import_copy_sql[] =
 #define TREND_TOP_REGIONS_DAILY_SQL                                                           \
     "WITH ranked AS ("                                                                        \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED_RANGE("t.value, t.reports", "trend_daily", "trend_monthly",                   \
+    TREND_TIERED_RANGE("t.value,", "trend_daily", "trend_monthly",                            \
                        "t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'") ") t"     \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
@@ -779,7 +774,7 @@ const char statements_import_copy_sql[] =
  * months (hours). */
 #define TREND_FUNNEL_DAILY_SQL                                                                \
     "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM ("               \
-    TREND_TIERED_RANGE("t.value, t.reports", "trend_daily", "trend_monthly",                  \
+    TREND_TIERED_RANGE("t.value,", "trend_daily", "trend_monthly",                            \
                        "t.dim = 'stage' AND t.scope = $3") ") t GROUP BY 1)"                  \
     TREND_FUNNEL_TAIL
 
@@ -869,10 +864,16 @@ const char statements_import_copy_sql[] =
 
 /* For the transaction of one trend statement: no JIT compilation (it
  * takes longer than these statements run; the cost estimates of their
- * subqueries set it off), and $1 the plan_cache_mode, force_custom_plan
- * for the base statements (an absent filter then folds away). */
+ * subqueries set it off), $1 the plan_cache_mode, force_custom_plan for
+ * the base statements (an absent filter then folds away), and $2 the
+ * parallel workers a plan may start: none for the rollup statements,
+ * whose subqueries' estimates can ask for workers that take longer to
+ * start than the statement runs (and 8 clients on 2 cores have no core
+ * to spare); NULL keeps the server's setting. */
 #define TREND_SETTINGS_SQL                                                                    \
-    "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', $1, true)"
+    "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', $1, true),"         \
+    " set_config('max_parallel_workers_per_gather',"                                          \
+    "   COALESCE($2, current_setting('max_parallel_workers_per_gather')), true)"
 
 /* Every zone PostgreSQL knows and its offset now, in seconds: read once
  * (the view reads every zone file, some 50 ms). */
@@ -933,7 +934,7 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_DEMO_PREFECTURES] = {"demo_prefectures",
         "SELECT code FROM regions WHERE level = 'prefecture' ORDER BY code", 0},
     /* Trends (GET /v1/trends/..., GET /v1/indicators/lookup). */
-    [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 1},
+    [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 2},
     [STMT_TRENDS_ZONES] = {"trends_zones", TREND_ZONES_SQL, 0},
     [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 8},
     [STMT_TRENDS_SERIES_HOURLY] = {"trends_series_hourly", TREND_SERIES_HOURLY_SQL, 8},

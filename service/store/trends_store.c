@@ -223,14 +223,15 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
 }
 
 /* Every statement runs in its own transaction, with settings that end
- * with it: no JIT, and for the base tables a plan made with the values.
+ * with it (TREND_SETTINGS_SQL): no JIT; for the base tables a plan made
+ * with the values, for the rollups no parallel workers.
  * A pruned top-N list that cannot prove its answer (no row) is answered
  * by summing every value, with the same parameters. */
 static enum store_status
 read_in_transaction(struct db_conn *conn, enum statement id, const char *const *params,
-                    const char *plan_cache_mode, json_t **out)
+                    bool base, json_t **out)
 {
-    const char       *settings[1] = {plan_cache_mode};
+    const char       *settings[2] = {base ? "force_custom_plan" : "auto", base ? NULL : "0"};
     enum store_status status = db_begin(conn);
 
     if (status != STORE_OK)
@@ -262,6 +263,5 @@ trends_store_read(struct db_conn *conn, const struct trend_query *query,
     snprintf(limit, sizeof(limit), "%u", query->limit);
     top_head(query, head, sizeof(head));
     id = choose(query, source, params, limit, head);
-    return read_in_transaction(conn, id, params,
-                               source == TREND_SOURCE_BASE ? "force_custom_plan" : "auto", out);
+    return read_in_transaction(conn, id, params, source == TREND_SOURCE_BASE, out);
 }

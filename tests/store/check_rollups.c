@@ -763,6 +763,31 @@ START_TEST(test_profile_backfill_matches)
 }
 END_TEST
 
+/* How ranges are cut into day and month pieces (trend_pieces, 0017): the
+ * grid of rollups/pieces.sql covers every day of each range exactly once,
+ * with at most 5 pieces, and subtracting never reads more rows. */
+START_TEST(test_pieces_cover_each_day_once)
+{
+    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
+    char     *sql = testutil_read_data("rollups/pieces.sql", NULL);
+    PGresult *res = query_or_fail(pg, sql, 0, NULL);
+
+    ck_assert_msg(atol(PQgetvalue(res, 0, 0)) == 0, "%s days covered wrongly",
+                  PQgetvalue(res, 0, 0));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 1)) == 0, "%s ranges in more than 5 pieces",
+                  PQgetvalue(res, 0, 1));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 2)) == 0, "%s pieces of the wrong mode",
+                  PQgetvalue(res, 0, 2));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 3)) == 0, "%s ranges dearer by subtracting",
+                  PQgetvalue(res, 0, 3));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 4)) > 1000000, "only %s days checked",
+                  PQgetvalue(res, 0, 4));
+    PQclear(res);
+    free(sql);
+    PQfinish(pg);
+}
+END_TEST
+
 Suite *
 rollups_suite(void)
 {
@@ -770,6 +795,7 @@ rollups_suite(void)
     TCase *paths = tcase_create("write_paths");
     TCase *demo = tcase_create("demo_data");
     TCase *apply = tcase_create("apply");
+    TCase *pieces = tcase_create("pieces");
 
     tcase_add_unchecked_fixture(paths, http_client_setup, http_client_teardown);
     tcase_set_timeout(paths, 60);
@@ -782,5 +808,8 @@ rollups_suite(void)
     tcase_add_test(apply, test_apply_is_all_or_nothing_and_once);
     tcase_add_test(apply, test_profile_backfill_matches);
     suite_add_tcase(suite, apply);
+    tcase_set_timeout(pieces, 60);
+    tcase_add_test(pieces, test_pieces_cover_each_day_once);
+    suite_add_tcase(suite, pieces);
     return suite;
 }
