@@ -22,7 +22,7 @@ usage: bench/trends.sh [--reports N] [--days D] [--seed S] [--build DIR]
   --build DIR      where fraud-intake and trendbench are (default build/release; make bench)
   --clients C      concurrent clients (default 8)
   --seconds S      how long each request name is sent (default 5)
-  --naive-runs R   timed runs of each plain GROUP BY (default 5)
+  --naive-runs R   timed runs of each plain GROUP BY (default 5; 0: none)
   --requests FILE  request lines (default bench/trends.requests)
   --durable        fsync on (default off: the cluster is thrown away)
   --database URL   measure an existing database loaded by demo-data instead
@@ -59,7 +59,7 @@ while (($# > 0)); do
         --seed) need_int "$1" "${2:-}" 0 4294967295; seed=$2; shift 2 ;;
         --clients) need_int "$1" "${2:-}" 1 256; clients=$2; shift 2 ;;
         --seconds) need_int "$1" "${2:-}" 1 600; seconds=$2; shift 2 ;;
-        --naive-runs) need_int "$1" "${2:-}" 1 100; naive_runs=$2; shift 2 ;;
+        --naive-runs) need_int "$1" "${2:-}" 0 100; naive_runs=$2; shift 2 ;;
         --build) [[ -n ${2:-} ]] || usage; build_dir=$(realpath -- "$2"); shift 2 ;;
         --requests) [[ -n ${2:-} ]] || usage; requests_template=$(realpath -- "$2"); shift 2 ;;
         --durable) pg_mode=dev; shift ;;
@@ -392,6 +392,10 @@ say "naive GROUP BY: $naive_runs timed runs each (after one untimed)"
 while IFS=$'\t' read -r name path _; do
     [[ -z $name || $name == \#* ]] && continue
     [[ -n ${naive_median[$name]:-} || -n ${naive_note[$name]:-} ]] && continue
+    if ((naive_runs == 0)); then
+        naive_note[$name]="not run (--naive-runs 0)"
+        continue
+    fi
     if ! naive_for "$path"; then
         naive_note[$name]=$skip_reason
         continue
