@@ -59,6 +59,7 @@ Suite *http_hostile_suite(void);
  * generated reports. */
 Suite *trend_query_suite(void);
 Suite *trend_suppress_suite(void);
+Suite *trend_cells_suite(void);
 Suite *http_trends_suite(void);
 Suite *trend_equivalence_suite(void);
 #endif

@@ -6,6 +6,12 @@
  */
 #include "store/statements.h"
 
+#include "domain/trend_query.h"
+
+/* A number macro as SQL text. */
+#define SQL_NUMBER(n)  SQL_NUMBER_(n)
+#define SQL_NUMBER_(n) #n
+
 #define REPORT_INSERT_SQL                                                                     \
     "WITH r AS ("                                                                             \
     "  INSERT INTO reports (source, scam_type, stage, channel, impersonated, info_leak,"      \
@@ -438,11 +444,12 @@ const char statements_import_copy_sql[] =
 /* The rows of a daily rollup and its monthly tier whose signed sum is the
  * days [lo, hi) (trend_pieces, migrations/0017; months and subtract are
  * SQL booleans), where `cond` holds: (period, monthly, `keys` (empty, or
- * columns of t each followed by a comma), currency, and the counters
- * reports, loss_minor_sum, victims_with_loss times the piece's sign).
+ * columns of t each followed by a comma), currency, the counters
+ * reports, loss_minor_sum, victims_with_loss times the piece's sign, and
+ * sign).
  * Each piece is one range of the tables' keys. */
 #define TREND_TIERED(keys, daily, monthly, cond, lo, hi, months, subtract)                    \
-    " SELECT x.* FROM trend_pieces(" lo ", " hi ", " months ", " subtract ") p"               \
+    " SELECT x.*, p.sign FROM trend_pieces(" lo ", " hi ", " months ", " subtract ") p"       \
     " CROSS JOIN LATERAL ("                                                                   \
     "  SELECT t.day AS period, false AS monthly, " keys TREND_SIGNED " FROM " daily " t"      \
     "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
@@ -481,15 +488,17 @@ const char statements_import_copy_sql[] =
 
 /* A series: `cells` (bucket start as local time, is_total, value, reports,
  * victims, loss and loss_victims in the asked currency) comes first; this
- * adds every bucket from the one holding `from` to the one holding `to`
- * minus 1 us, every value with a report, zeros where nothing was counted,
- * and refuses more than 20,000 buckets x values. Each cell is [metric,
- * count its suppression goes by]: reports, victims with a loss in the
- * currency for loss, victims_with_loss. */
+ * lists every bucket from the one holding `from` to the one holding `to`
+ * minus 1 us, by its start with the zone's offset, and the cells that
+ * fall in them, sparse: [bucket index, value (null for the bucket's
+ * total), reports, metric, count suppression goes by] (metric and count:
+ * reports, reports; loss in the currency, victims with a loss in it;
+ * victims_with_loss twice). trend_cells_dense (domain/trend_cells.c)
+ * makes the table. More cells than TREND_QUERY_CELLS_MAX values could
+ * fill are refused here, before they are built. */
 #define TREND_SERIES_TAIL(from, to, tz, interval, metric)                                    \
-    " vals AS (SELECT value FROM cells WHERE NOT is_total GROUP BY value"                    \
-    "   HAVING sum(reports) > 0),"                                                            \
-    " buckets AS (SELECT s AS local_start, to_char(s, 'YYYY-MM-DD\"T\"HH24:MI:SS')"          \
+    " buckets AS (SELECT s AS local_start, row_number() OVER (ORDER BY s) - 1 AS ord,"       \
+    "   to_char(s, 'YYYY-MM-DD\"T\"HH24:MI:SS')"                                              \
     "     || CASE WHEN z.o < 0 THEN '-' ELSE '+' END || to_char(abs(z.o) / 3600, 'FM00')"    \
     "     || ':' || to_char(abs(z.o) % 3600 / 60, 'FM00') AS start"                           \
     "   FROM generate_series(date_trunc(" interval ", " from "::timestamptz AT TIME ZONE "   \
@@ -497,28 +506,20 @@ const char statements_import_copy_sql[] =
     "     AT TIME ZONE " tz "), ('1 ' || " interval ")::interval) s,"                         \
     "   LATERAL (SELECT extract(epoch FROM s - ((s AT TIME ZONE " tz ") AT TIME ZONE 'UTC'))" \
     "     ::integer AS o) z),"                                                                 \
-    " columns AS (SELECT true AS is_total, ''::text AS value, 0::bigint AS ord"              \
-    "   UNION ALL SELECT false, value, row_number() OVER (ORDER BY value COLLATE \"C\")"      \
-    "   FROM vals),"                                                                          \
-    " sizes AS (SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM vals) AS v)" \
-    " SELECT CASE WHEN sizes.b * sizes.v > 20000 THEN"                                        \
-    "   json_build_object('too_many', true, 'buckets', sizes.b, 'values', sizes.v)"          \
+    " sizes AS (SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM cells) AS n)" \
+    " SELECT CASE WHEN sizes.n > " SQL_NUMBER(TREND_QUERY_CELLS_MAX) " + sizes.b THEN"        \
+    "   json_build_object('too_many', true, 'buckets', sizes.b, 'values', (SELECT count(*)"  \
+    "     FROM (SELECT value FROM cells WHERE NOT is_total GROUP BY value"                    \
+    "       HAVING sum(reports) > 0) v))"                                                     \
     " ELSE json_build_object('too_many', false,"                                              \
-    "   'values', (SELECT COALESCE(json_agg(value ORDER BY ord), '[]') FROM columns"         \
-    "     WHERE NOT is_total),"                                                               \
-    "   'buckets', (SELECT COALESCE(json_agg(json_build_object('start', g.start,"            \
-    "       'cells', g.cells) ORDER BY g.local_start), '[]')"                                 \
-    "     FROM (SELECT b.local_start, b.start, json_agg(json_build_array("                    \
-    "         CASE " metric " WHEN 'loss' THEN COALESCE(c.loss, 0)"                           \
-    "           WHEN 'victims_with_loss' THEN COALESCE(c.victims, 0)"                         \
-    "           ELSE COALESCE(c.reports, 0) END,"                                             \
-    "         CASE " metric " WHEN 'loss' THEN COALESCE(c.loss_victims, 0)"                   \
-    "           WHEN 'victims_with_loss' THEN COALESCE(c.victims, 0)"                         \
-    "           ELSE COALESCE(c.reports, 0) END) ORDER BY k.ord) AS cells"                    \
-    "       FROM buckets b CROSS JOIN columns k"                                               \
-    "       LEFT JOIN cells c ON c.local_start = b.local_start AND c.is_total = k.is_total"   \
-    "         AND c.value = k.value"                                                           \
-    "       GROUP BY b.local_start, b.start) g))"                                             \
+    "   'starts', (SELECT COALESCE(json_agg(start ORDER BY ord), '[]') FROM buckets),"       \
+    "   'cells', (SELECT COALESCE(json_agg(json_build_array(b.ord,"                           \
+    "       CASE WHEN c.is_total THEN NULL ELSE c.value END, c.reports,"                      \
+    "       CASE " metric " WHEN 'loss' THEN c.loss WHEN 'victims_with_loss' THEN c.victims"  \
+    "         ELSE c.reports END,"                                                            \
+    "       CASE " metric " WHEN 'loss' THEN c.loss_victims"                                  \
+    "         WHEN 'victims_with_loss' THEN c.victims ELSE c.reports END)), '[]')"           \
+    "     FROM cells c JOIN buckets b ON b.local_start = c.local_start))"                     \
     " END FROM sizes"
 
 /* The counters of rollup rows t, per bucket and value; currency $6. */
@@ -606,84 +607,101 @@ const char statements_import_copy_sql[] =
     " to_char(max(" day ") FILTER (WHERE " counted "), 'YYYY-MM-DD') AS last_seen"
 
 /* The answer of a top-N list from `top` (value, reports, previous_reports,
- * first_seen, last_seen in order) and `losses` (value, currency, amount,
- * victims). */
-#define TREND_TOP_JSON                                                                        \
+ * first_seen, last_seen in order) and `loss`, the JSON of a listed
+ * value's losses by currency ({"CNY": {"amount": .., "victims": ..}}). */
+#define TREND_TOP_JSON(loss)                                                                  \
     " SELECT json_build_object('items', COALESCE(json_agg(json_build_object("                 \
     "   'value', top.value, 'reports', top.reports,"                                           \
-    "   'previous_reports', top.previous_reports,"                                             \
-    "   'loss', (SELECT COALESCE(json_object_agg(l.currency, json_build_object("             \
-    "       'amount', l.amount, 'victims', l.victims) ORDER BY l.currency), '{}')"           \
-    "     FROM losses l WHERE l.value = top.value),"                                           \
+    "   'previous_reports', top.previous_reports, 'loss', " loss ","                           \
     "   'first_seen', top.first_seen, 'last_seen', top.last_seen)"                            \
     "   ORDER BY top.reports DESC, top.value COLLATE \"C\"), '[]'))"                          \
     " FROM top"
 
+/* The loss of a listed value from `losses` (value, currency, amount,
+ * victims). */
+#define TREND_TOP_LOSSES                                                                      \
+    "(SELECT COALESCE(json_object_agg(l.currency, json_build_object("                         \
+    "   'amount', l.amount, 'victims', l.victims) ORDER BY l.currency), '{}')"                \
+    " FROM losses l WHERE l.value = top.value)"
+
 #define TREND_INDICATOR_DAILY   "trend_indicator_daily"
 #define TREND_INDICATOR_MONTHLY "trend_indicator_monthly"
 
+/* The values that the query `values` returns, each with its reports in
+ * the range and its losses by currency (loss: the JSON of TREND_TOP_JSON),
+ * from their rows of the rollup tiers where `key` holds: one index scan
+ * per piece of the range for all of them. */
+#define TREND_TOP_SUMS(values, daily, monthly, key)                                           \
+    "SELECT c.value, sum(c.reports) AS reports,"                                              \
+    "  COALESCE(json_object_agg(c.currency, json_build_object('amount', c.amount,"            \
+    "    'victims', c.victims) ORDER BY c.currency)"                                          \
+    "    FILTER (WHERE c.currency <> '' AND c.reports > 0), '{}') AS loss"                    \
+    " FROM (SELECT t.value, t.currency, sum(t.reports) AS reports,"                           \
+    "   sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims FROM ("          \
+    TREND_TIERED_RANGE("t.value,", daily, monthly,                                            \
+                       key " AND t.value = ANY (ARRAY(" values "))") ") t"                    \
+    "   GROUP BY 1, 2) c GROUP BY c.value"
+
 /* The rest of a top-N list from the rollups, once `ranked` (value,
- * reports) holds it: for each value its reports in the period before,
- * its first and last day with reports in the range (through the daily
- * table's index by value and day) and its losses. `cond` picks a listed
- * value's rows, the listed row being r. */
+ * reports, loss) holds it: each value's reports in the period before (one
+ * index scan per piece for all), and its first and last day with reports
+ * in the range (through the daily table's index by value and day). */
 #define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
-#define TREND_TOP_ROLLUP_TAIL(daily, monthly, cond)                                           \
-    " top AS (SELECT r.value, r.reports,"                                                     \
-    "   (SELECT COALESCE(sum(t.reports), 0) FROM ("                                           \
-    TREND_TIERED("", daily, monthly, cond, TREND_P_FROM, TREND_D_FROM, "true", "true")        \
-    "   ) t) AS previous_reports,"                                                            \
-    "   (SELECT to_char(min(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " cond               \
-    "     AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO " AND t.reports > 0)"        \
-    "     AS first_seen,"                                                                     \
-    "   (SELECT to_char(max(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " cond               \
-    "     AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO " AND t.reports > 0)"        \
-    "     AS last_seen"                                                                       \
-    "   FROM ranked r),"                                                                      \
-    " losses AS ("                                                                            \
-    "  SELECT r.value, t.currency, sum(t.loss_minor_sum) AS amount,"                          \
-    "    sum(t.victims_with_loss) AS victims"                                                 \
-    "  FROM ranked r CROSS JOIN LATERAL ("                                                    \
-    TREND_TIERED_RANGE("", daily, monthly, cond) ") t"                                        \
-    "  WHERE t.currency <> '' GROUP BY 1, 2 HAVING sum(t.reports) > 0)"                       \
-    TREND_TOP_JSON
+#define TREND_TOP_ROLLUP_TAIL(daily, monthly, key)                                            \
+    " previous AS (SELECT t.value, sum(t.reports) AS reports FROM ("                          \
+    TREND_TIERED("t.value,", daily, monthly,                                                  \
+                 key " AND t.value = ANY (ARRAY(SELECT value FROM ranked))", TREND_P_FROM,   \
+                 TREND_D_FROM, "true", "true") ") t GROUP BY 1),"                             \
+    " top AS (SELECT r.value, r.reports, r.loss, COALESCE(p.reports, 0) AS previous_reports," \
+    "   (SELECT to_char(min(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " key                \
+    "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
+    "     AND t.reports > 0) AS first_seen,"                                                  \
+    "   (SELECT to_char(max(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " key                \
+    "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
+    "     AND t.reports > 0) AS last_seen"                                                    \
+    "   FROM ranked r LEFT JOIN previous p ON p.value = r.value)"                             \
+    TREND_TOP_JSON("top.loss")
 
 /* $1 from, $2 to, $3 kind (phone, app, account, url, region), $4 limit.
  * Sums every row of the kind in the range: the answer when
  * TREND_TOP_PRUNED_SQL cannot prove its own. */
 #define TREND_TOP_DAILY_SQL                                                                   \
-    "WITH ranked AS ("                                                                        \
+    "WITH totals AS ("                                                                        \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
     TREND_TIERED_RANGE("t.value,", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
                        "t.kind = $3") ") t"                                                   \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,                      \
-                          "t.kind = $3 AND t.value = r.value")
+    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", TREND_INDICATOR_DAILY,          \
+                                  TREND_INDICATOR_MONTHLY, "t.kind = $3") "),"                \
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3")
 
 /* The same parameters and $5, the length of a list's head. A top-N list
- * without summing every value of the range (Fagin's threshold idea): the
- * range is a set of lists, one per day or month of its tiers and
- * currency, each read best first through the rank indexes, its first $5
- * rows (the head) and the next one, whose count (the list's floor; 0 when
- * the list is shorter) bounds every value outside the head. A value seen
- * in some heads has at least the sum of what was seen (low) and at most
- * that plus the floors of the other lists (bound + gain); a value seen in
- * none has at most bound. With threshold the $4-th largest low, at least
- * $4 values reach it, so a value whose most is below it cannot be listed:
- * only the others are summed exactly, and if bound is below threshold
- * (or 0: every head was the whole list) no unseen value can be listed
- * either and the answer is exact. Otherwise there is no row, and the
- * caller runs TREND_TOP_DAILY_SQL. On skewed data, as indicator counts
- * are, a head of twice the limit proves nearly every answer. */
+ * without summing every value of the range (after Fagin's threshold
+ * algorithm). The range is cut into pieces (trend_pieces); each day or
+ * month of an added piece, and currency, is a list, read best first
+ * through the rank indexes: its first $5 rows (the head) and the next
+ * one, whose count (the list's floor; 0 when the list is shorter) bounds
+ * the count there of every value outside the head. Pieces taken away
+ * only lower counts, so a value has at most the sum over the lists of
+ * its count where seen and the floor elsewhere (bound + gain), and a
+ * value seen nowhere at most bound. The $4 values seen most (leaders)
+ * are summed exactly; threshold is the least of those sums, so at least
+ * $4 values reach it and no value whose most is below it can be listed.
+ * Only the others that may reach it are summed too. If bound is below
+ * threshold (or 0: every head was the whole list), no unseen value can
+ * be listed either and the answer is exact; otherwise there is no row,
+ * and the caller runs TREND_TOP_DAILY_SQL. On skewed counts, as
+ * indicator counts are, a head of twice the limit proves nearly every
+ * answer. */
 #define TREND_TOP_HEAD(table, period)                                                         \
     "(SELECT t.value, t.reports, row_number() OVER (ORDER BY t.reports DESC) AS n"            \
     "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
     "    AND t.currency = l.currency ORDER BY t.reports DESC LIMIT $5::integer + 1)"
 #define TREND_TOP_PRUNED_SQL                                                                  \
-    "WITH lists AS (SELECT period, monthly, currency FROM ("                                  \
-    TREND_TIERED("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''",      \
-                 TREND_D_FROM, TREND_D_TO, "true", "false") ") t),"                           \
+    "WITH lists AS (SELECT DISTINCT period, monthly, currency FROM ("                         \
+    TREND_TIERED_RANGE("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''") \
+    "  ) t WHERE t.sign > 0),"                                                                \
     " heads AS (SELECT l.period, l.monthly, l.currency, h.value, h.reports, h.n"              \
     "  FROM lists l CROSS JOIN LATERAL ("                                                     \
     "    SELECT * FROM " TREND_TOP_HEAD("trend_indicator_daily", "day") " d"                  \
@@ -697,19 +715,21 @@ const char statements_import_copy_sql[] =
     " seen AS (SELECT h.value, sum(h.reports) AS low, sum(h.reports - f.floor) AS gain"       \
     "   FROM heads h JOIN floors f USING (period, monthly, currency)"                         \
     "   WHERE h.n <= $5::integer GROUP BY h.value),"                                          \
-    " threshold AS (SELECT COALESCE((SELECT low FROM seen ORDER BY low DESC"                  \
-    "   OFFSET $4::integer - 1 LIMIT 1), 0) AS reports),"                                     \
-    " ranked AS ("                                                                            \
-    "  SELECT r.value, x.reports FROM seen r CROSS JOIN LATERAL ("                            \
-    "    SELECT sum(t.reports) AS reports FROM ("                                             \
-    TREND_TIERED_RANGE("", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,                    \
-                       "t.kind = $3 AND t.value = r.value")                                   \
-    "    ) t) x"                                                                              \
-    "  WHERE (SELECT reports FROM bound) + r.gain >= (SELECT reports FROM threshold)"         \
-    "    AND x.reports > 0"                                                                   \
-    "  ORDER BY 2 DESC, r.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,                      \
-                          "t.kind = $3 AND t.value = r.value")                                \
+    " leaders AS (" TREND_TOP_SUMS("SELECT value FROM seen"                                   \
+                                   " ORDER BY low DESC, value COLLATE \"C\" LIMIT $4::integer", \
+                                   TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
+                                   "t.kind = $3") "),"                                        \
+    " threshold AS (SELECT CASE WHEN count(*) = $4::integer THEN min(reports) ELSE 0 END"     \
+    "   AS reports FROM leaders),"                                                            \
+    " others AS (" TREND_TOP_SUMS("SELECT r.value FROM seen r"                                \
+                                  " WHERE (SELECT reports FROM bound) + r.gain"               \
+                                  "   >= (SELECT reports FROM threshold)"                     \
+                                  "   AND r.value NOT IN (SELECT value FROM leaders)",        \
+                                  TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,             \
+                                  "t.kind = $3") "),"                                         \
+    " ranked AS (SELECT * FROM (SELECT * FROM leaders UNION ALL SELECT * FROM others) u"      \
+    "   WHERE u.reports > 0 ORDER BY u.reports DESC, u.value COLLATE \"C\" LIMIT $4::integer)," \
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3")      \
     " HAVING (SELECT reports FROM bound) = 0"                                                 \
     "   OR (SELECT reports FROM bound) < (SELECT reports FROM threshold)"
 
@@ -718,14 +738,15 @@ const char statements_import_copy_sql[] =
  * few thousand counties; without a scam type, the region rows of the
  * indicator rollups answer through TREND_TOP_PRUNED_SQL). */
 #define TREND_TOP_REGIONS_DAILY_SQL                                                           \
-    "WITH ranked AS ("                                                                        \
+    "WITH totals AS ("                                                                        \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
     TREND_TIERED_RANGE("t.value,", "trend_daily", "trend_monthly",                            \
                        "t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'") ") t"     \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    TREND_TOP_ROLLUP_TAIL("trend_daily", "trend_monthly",                                      \
-                          "t.dim = 'county' AND t.scope = $3 AND t.value = r.value")
+    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", "trend_daily", "trend_monthly", \
+                                  "t.dim = 'county' AND t.scope = $3") "),"                   \
+    TREND_TOP_ROLLUP_TAIL("trend_daily", "trend_monthly", "t.dim = 'county' AND t.scope = $3")
 
 /* $1 from, $2 to, $3 .. $15 filters, $16 kind, $17 limit. One pass over
  * the reports of both periods; a report counts once per distinct value. */
@@ -758,7 +779,7 @@ const char statements_import_copy_sql[] =
     "    count(*) FILTER (WHERE p.loss_minor > 0) AS victims"                                 \
     "  FROM pairs p JOIN top ON top.value = p.value"                                          \
     "  WHERE p.at >= $1::timestamptz AND p.currency IS NOT NULL GROUP BY 1, 2)"               \
-    TREND_TOP_JSON
+    TREND_TOP_JSON(TREND_TOP_LOSSES)
 
 /* A funnel from `counts` (stage, reports): per stage of the code list, in
  * order, the reports at that stage or a later one (a running sum from the
@@ -864,8 +885,8 @@ const char statements_import_copy_sql[] =
 
 /* For the transaction of one trend statement: no JIT compilation (it
  * takes longer than these statements run; the cost estimates of their
- * subqueries set it off), $1 the plan_cache_mode, force_custom_plan for
- * the base statements (an absent filter then folds away), and $2 the
+ * subqueries set it off), $1 the plan_cache_mode (force_custom_plan for
+ * the base statements: an absent filter then folds away), and $2 the
  * parallel workers a plan may start: none for the rollup statements,
  * whose subqueries' estimates can ask for workers that take longer to
  * start than the statement runs (and 8 clients on 2 cores have no core

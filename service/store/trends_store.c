@@ -7,6 +7,8 @@
  */
 #include "store/trends_store.h"
 
+#include "domain/trend_cells.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,15 +225,20 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
 }
 
 /* Every statement runs in its own transaction, with settings that end
- * with it (TREND_SETTINGS_SQL): no JIT; for the base tables a plan made
- * with the values, for the rollups no parallel workers.
+ * with it (TREND_SETTINGS_SQL): no JIT; for the rollups no parallel
+ * workers; a plan made with the values for the base tables and the series
+ * (whose plan for any values, measured, ran twice as long), and for the
+ * other rollup statements the plan made once for any values (they are
+ * long: planning one took longer than running it, and PostgreSQL's own
+ * choice kept planning them anew).
  * A pruned top-N list that cannot prove its answer (no row) is answered
  * by summing every value, with the same parameters. */
 static enum store_status
 read_in_transaction(struct db_conn *conn, enum statement id, const char *const *params,
-                    bool base, json_t **out)
+                    bool base, bool generic, json_t **out)
 {
-    const char       *settings[2] = {base ? "force_custom_plan" : "auto", base ? NULL : "0"};
+    const char       *settings[2] = {generic ? "force_generic_plan" : "force_custom_plan",
+                                     base ? NULL : "0"};
     enum store_status status = db_begin(conn);
 
     if (status != STORE_OK)
@@ -255,13 +262,24 @@ enum store_status
 trends_store_read(struct db_conn *conn, const struct trend_query *query,
                   enum trend_source source, json_t **out)
 {
-    const char    *params[TREND_PARAMS_MAX] = {0};
-    char           limit[16], head[16];
-    enum statement id;
+    const char       *params[TREND_PARAMS_MAX] = {0};
+    char              limit[16], head[16];
+    enum statement    id;
+    enum store_status status;
 
     *out = NULL;
     snprintf(limit, sizeof(limit), "%u", query->limit);
     top_head(query, head, sizeof(head));
     id = choose(query, source, params, limit, head);
-    return read_in_transaction(conn, id, params, source == TREND_SOURCE_BASE, out);
+    status = read_in_transaction(conn, id, params, source == TREND_SOURCE_BASE,
+                                 source != TREND_SOURCE_BASE && query->route != TREND_ROUTE_SERIES,
+                                 out);
+    if (status == STORE_OK && query->route == TREND_ROUTE_SERIES) {
+        json_t *dense = trend_cells_dense(*out, TREND_QUERY_CELLS_MAX);
+
+        json_decref(*out);
+        *out = dense;
+        status = dense != NULL ? STORE_OK : STORE_FAILED;
+    }
+    return status;
 }

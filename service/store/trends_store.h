@@ -27,6 +27,7 @@ enum store_status trends_store_zone(struct db_conn *conn, const char *tz, long *
  *            cells[0] the bucket's total, cells[1 + i] values[i]; count is
  *            what suppression goes by. More than TREND_QUERY_CELLS_MAX
  *            buckets x values: {"too_many": true, "buckets": n, "values": n}.
+ *            (The statements answer sparse; trend_cells_dense makes this.)
  *   top      {"items": [{"value", "reports", "previous_reports",
  *             "loss": {"CNY": {"amount", "victims"}}, "first_seen", "last_seen"}]}
  *   funnel   {"stages": [{"stage", "reached"}]} in the stages' order
