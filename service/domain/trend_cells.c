@@ -117,24 +117,38 @@ cells_place(struct table *t, const json_t *cells)
     return 0;
 }
 
+/* The dense answer; NULL when memory runs out (json_pack's "o" takes the
+ * row's reference even when it fails, and an append of NULL fails). */
 static json_t *
 table_json(const struct table *t, const json_t *starts)
 {
     size_t  width = 1 + t->count;
     json_t *values = json_array(), *buckets = json_array();
+    bool    ok = values != NULL && buckets != NULL;
 
-    for (size_t v = 0; values != NULL && v < t->count; v++)
-        json_array_append_new(values, json_string(t->columns[v].name));
-    for (size_t b = 0; buckets != NULL && b < t->buckets; b++) {
+    for (size_t v = 0; ok && v < t->count; v++)
+        ok = json_array_append_new(values, json_string(t->columns[v].name)) == 0;
+    for (size_t b = 0; ok && b < t->buckets; b++) {
         json_t *row = json_array();
 
-        for (size_t c = 0; row != NULL && c < width; c++)
-            json_array_append_new(row, json_pack("[I, I]", t->cells[(b * width + c) * 2],
-                                                 t->cells[(b * width + c) * 2 + 1]));
-        json_array_append_new(buckets, json_pack("{s:O, s:o*}", "start",
-                                                 json_array_get(starts, b), "cells", row));
+        ok = row != NULL;
+        for (size_t c = 0; ok && c < width; c++)
+            ok = json_array_append_new(row, json_pack("[I, I]", t->cells[(b * width + c) * 2],
+                                                      t->cells[(b * width + c) * 2 + 1])) == 0;
+        if (!ok) {
+            json_decref(row);
+            break;
+        }
+        ok = json_array_append_new(buckets, json_pack("{s:O, s:o}", "start",
+                                                      json_array_get(starts, b), "cells",
+                                                      row)) == 0;
     }
-    return json_pack("{s:b, s:o*, s:o*}", "too_many", 0, "values", values, "buckets", buckets);
+    if (!ok) {
+        json_decref(values);
+        json_decref(buckets);
+        return NULL;
+    }
+    return json_pack("{s:b, s:o, s:o}", "too_many", 0, "values", values, "buckets", buckets);
 }
 
 json_t *
