@@ -6,15 +6,14 @@
 #include "domain/trend_cells.h"
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A value of the series: its name (borrowed from the input) and the sum
- * of its reports, then its column. */
+/* A value of the series: its name (borrowed), the sum of its reports,
+ * then its column. */
 struct column {
     const char *name;
-    json_int_t  reports;
+    int64_t     reports;
     size_t      index;
 };
 
@@ -41,38 +40,23 @@ column_find(const struct table *t, const char *name)
     return bsearch(&key, t->columns, t->count, sizeof(*t->columns), column_compare);
 }
 
-/* Whether `cell` is [index < buckets, string or null, integer x3]. */
-static bool
-cell_valid(const json_t *cell, size_t buckets)
-{
-    const json_t *value = json_array_get(cell, 1);
-
-    return json_array_size(cell) == 5 && json_is_integer(json_array_get(cell, 0))
-        && json_integer_value(json_array_get(cell, 0)) >= 0
-        && (size_t)json_integer_value(json_array_get(cell, 0)) < buckets
-        && (json_is_string(value) || json_is_null(value))
-        && json_is_integer(json_array_get(cell, 2)) && json_is_integer(json_array_get(cell, 3))
-        && json_is_integer(json_array_get(cell, 4));
-}
-
 /* Every distinct value of the cells with its reports, sorted by name, then
  * only those whose reports add up to more than 0, numbered from 1.
- * Returns 0, or -1 on a malformed cell or out of memory. */
+ * Returns 0, or -1 on a cell outside the buckets or out of memory. */
 static int
-columns_collect(struct table *t, const json_t *cells)
+columns_collect(struct table *t, const struct trend_cell *cells, size_t count)
 {
-    size_t  i, kept = 0;
-    json_t *cell;
+    size_t i, kept = 0;
 
-    t->columns = calloc(json_array_size(cells) + 1, sizeof(*t->columns));
+    t->columns = calloc(count + 1, sizeof(*t->columns));
     if (t->columns == NULL)
         return -1;
-    json_array_foreach(cells, i, cell) {
-        if (!cell_valid(cell, t->buckets))
+    for (i = 0; i < count; i++) {
+        if (cells[i].bucket >= t->buckets)
             return -1;
-        if (json_is_string(json_array_get(cell, 1))) {
-            t->columns[t->count].name = json_string_value(json_array_get(cell, 1));
-            t->columns[t->count++].reports = json_integer_value(json_array_get(cell, 2));
+        if (cells[i].value != NULL) {
+            t->columns[t->count].name = cells[i].value;
+            t->columns[t->count++].reports = cells[i].reports;
         }
     }
     qsort(t->columns, t->count, sizeof(*t->columns), column_compare);
@@ -95,24 +79,22 @@ columns_collect(struct table *t, const json_t *cells)
 /* Writes each cell into its place; cells of values without a column (their
  * reports add up to 0) are left out, as the values are. */
 static int
-cells_place(struct table *t, const json_t *cells)
+cells_place(struct table *t, const struct trend_cell *cells, size_t count)
 {
-    size_t  i, width = 1 + t->count;
-    json_t *cell;
+    size_t width = 1 + t->count;
 
     t->cells = calloc(t->buckets * width * 2 + 1, sizeof(*t->cells));
     if (t->cells == NULL)
         return -1;
-    json_array_foreach(cells, i, cell) {
-        const char    *name = json_string_value(json_array_get(cell, 1));
-        struct column *column = name != NULL ? column_find(t, name) : NULL;
-        size_t         at = (size_t)json_integer_value(json_array_get(cell, 0)) * width;
+    for (size_t i = 0; i < count; i++) {
+        const struct column *column = cells[i].value != NULL ? column_find(t, cells[i].value)
+                                                             : NULL;
+        size_t               at = cells[i].bucket * width + (column != NULL ? column->index : 0);
 
-        if (name != NULL && column == NULL)
+        if (cells[i].value != NULL && column == NULL)
             continue;
-        at = (at + (column != NULL ? column->index : 0)) * 2;
-        t->cells[at] += json_integer_value(json_array_get(cell, 3));
-        t->cells[at + 1] += json_integer_value(json_array_get(cell, 4));
+        t->cells[at * 2] += cells[i].metric;
+        t->cells[at * 2 + 1] += cells[i].count;
     }
     return 0;
 }
@@ -120,7 +102,7 @@ cells_place(struct table *t, const json_t *cells)
 /* The dense answer; NULL when memory runs out (json_pack's "o" takes the
  * row's reference even when it fails, and an append of NULL fails). */
 static json_t *
-table_json(const struct table *t, const json_t *starts)
+table_json(const struct table *t, const char *const *starts)
 {
     size_t  width = 1 + t->count;
     json_t *values = json_array(), *buckets = json_array();
@@ -139,9 +121,8 @@ table_json(const struct table *t, const json_t *starts)
             json_decref(row);
             break;
         }
-        ok = json_array_append_new(buckets, json_pack("{s:O, s:o}", "start",
-                                                      json_array_get(starts, b), "cells",
-                                                      row)) == 0;
+        ok = json_array_append_new(buckets, json_pack("{s:s, s:o}", "start", starts[b],
+                                                      "cells", row)) == 0;
     }
     if (!ok) {
         json_decref(values);
@@ -152,23 +133,27 @@ table_json(const struct table *t, const json_t *starts)
 }
 
 json_t *
-trend_cells_dense(const json_t *sparse, size_t max_cells)
+trend_cells_too_many(size_t buckets, size_t values)
 {
-    const json_t *starts = json_object_get(sparse, "starts");
-    const json_t *cells = json_object_get(sparse, "cells");
-    struct table  t = {json_array_size(starts), NULL, 0, NULL};
-    json_t       *out = NULL;
+    return json_pack("{s:b, s:I, s:I}", "too_many", 1, "buckets", (json_int_t)buckets, "values",
+                     (json_int_t)values);
+}
 
-    if (json_is_true(json_object_get(sparse, "too_many")))
-        return json_deep_copy(sparse);
-    if (!json_is_array(starts) || !json_is_array(cells) || columns_collect(&t, cells) != 0)
+json_t *
+trend_cells_dense(const char *const *starts, size_t buckets, const struct trend_cell *cells,
+                  size_t count, size_t max_cells)
+{
+    struct table t = {buckets, NULL, 0, NULL};
+    json_t      *out = NULL;
+
+    for (size_t b = 0; b < buckets; b++)
+        if (starts[b] == NULL)
+            return NULL;
+    if (columns_collect(&t, cells, count) != 0)
         goto out;
-    if (t.count > 0 && t.buckets > max_cells / t.count) {
-        out = json_pack("{s:b, s:I, s:I}", "too_many", 1, "buckets", (json_int_t)t.buckets,
-                        "values", (json_int_t)t.count);
-        goto out;
-    }
-    if (cells_place(&t, cells) == 0)
+    if (t.count > 0 && t.buckets > max_cells / t.count)
+        out = trend_cells_too_many(t.buckets, t.count);
+    else if (cells_place(&t, cells, count) == 0)
         out = table_json(&t, starts);
 out:
     free(t.columns);

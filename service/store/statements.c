@@ -488,14 +488,18 @@ const char statements_import_copy_sql[] =
 
 /* A series: `cells` (bucket start as local time, is_total, value, reports,
  * victims, loss and loss_victims in the asked currency) comes first; this
- * lists every bucket from the one holding `from` to the one holding `to`
- * minus 1 us, by its start with the zone's offset, and the cells that
- * fall in them, sparse: [bucket index, value (null for the bucket's
- * total), reports, metric, count suppression goes by] (metric and count:
- * reports, reports; loss in the currency, victims with a loss in it;
- * victims_with_loss twice). trend_cells_dense (domain/trend_cells.c)
- * makes the table. More cells than TREND_QUERY_CELLS_MAX values could
- * fill are refused here, before they are built. */
+ * answers rows (kind, n, text, reports, metric, count), not JSON: building
+ * a JSON value per cell cost more than finding the cells.
+ *   kind 0  a bucket: its index n and start (with the zone's offset), for
+ *           every bucket from the one holding `from` to the one holding
+ *           `to` minus 1 us;
+ *   kind 1  a cell that holds something: bucket index n, value (NULL for
+ *           the bucket's total), reports, metric and the count suppression
+ *           goes by (reports, reports; loss in the currency, victims with a
+ *           loss in it; victims_with_loss twice);
+ *   kind 2  alone, when more cells are found than TREND_QUERY_CELLS_MAX
+ *           values could fill: n buckets, reports = the number of values.
+ * trend_cells_dense (domain/trend_cells.c) makes the table. */
 #define TREND_SERIES_TAIL(from, to, tz, interval, metric)                                    \
     " buckets AS (SELECT s AS local_start, row_number() OVER (ORDER BY s) - 1 AS ord,"       \
     "   to_char(s, 'YYYY-MM-DD\"T\"HH24:MI:SS')"                                              \
@@ -506,21 +510,23 @@ const char statements_import_copy_sql[] =
     "     AT TIME ZONE " tz "), ('1 ' || " interval ")::interval) s,"                         \
     "   LATERAL (SELECT extract(epoch FROM s - ((s AT TIME ZONE " tz ") AT TIME ZONE 'UTC'))" \
     "     ::integer AS o) z),"                                                                 \
-    " sizes AS (SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM cells) AS n)" \
-    " SELECT CASE WHEN sizes.n > " SQL_NUMBER(TREND_QUERY_CELLS_MAX) " + sizes.b THEN"        \
-    "   json_build_object('too_many', true, 'buckets', sizes.b, 'values', (SELECT count(*)"  \
-    "     FROM (SELECT value FROM cells WHERE NOT is_total GROUP BY value"                    \
-    "       HAVING sum(reports) > 0) v))"                                                     \
-    " ELSE json_build_object('too_many', false,"                                              \
-    "   'starts', (SELECT COALESCE(json_agg(start ORDER BY ord), '[]') FROM buckets),"       \
-    "   'cells', (SELECT COALESCE(json_agg(json_build_array(b.ord,"                           \
-    "       CASE WHEN c.is_total THEN NULL ELSE c.value END, c.reports,"                      \
-    "       CASE " metric " WHEN 'loss' THEN c.loss WHEN 'victims_with_loss' THEN c.victims"  \
-    "         ELSE c.reports END,"                                                            \
-    "       CASE " metric " WHEN 'loss' THEN c.loss_victims"                                  \
-    "         WHEN 'victims_with_loss' THEN c.victims ELSE c.reports END)), '[]')"           \
-    "     FROM cells c JOIN buckets b ON b.local_start = c.local_start))"                     \
-    " END FROM sizes"
+    " sizes AS (SELECT b, n > " SQL_NUMBER(TREND_QUERY_CELLS_MAX) " + b AS too_many"          \
+    "   FROM (SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM cells) AS n) x)" \
+    " SELECT 0 AS kind, ord AS n, start AS text, NULL::numeric AS reports,"                   \
+    "   NULL::numeric AS metric, NULL::numeric AS count"                                      \
+    " FROM buckets WHERE NOT (SELECT too_many FROM sizes)"                                    \
+    " UNION ALL"                                                                              \
+    " SELECT 1, b.ord, CASE WHEN c.is_total THEN NULL ELSE c.value END, c.reports,"          \
+    "   CASE " metric " WHEN 'loss' THEN c.loss WHEN 'victims_with_loss' THEN c.victims"      \
+    "     ELSE c.reports END,"                                                                \
+    "   CASE " metric " WHEN 'loss' THEN c.loss_victims WHEN 'victims_with_loss'"             \
+    "     THEN c.victims ELSE c.reports END"                                                  \
+    " FROM cells c JOIN buckets b ON b.local_start = c.local_start"                           \
+    " WHERE NOT (SELECT too_many FROM sizes)"                                                 \
+    " UNION ALL"                                                                              \
+    " SELECT 2, sizes.b, NULL, (SELECT count(*) FROM (SELECT value FROM cells"                \
+    "   WHERE NOT is_total GROUP BY value HAVING sum(reports) > 0) v), NULL, NULL"           \
+    " FROM sizes WHERE sizes.too_many"
 
 /* The counters of rollup rows t, per bucket and value; currency $6. */
 #define TREND_ROLLUP_SUMS                                                                     \

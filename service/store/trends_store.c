@@ -230,32 +230,84 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
  * (whose plan for any values, measured, ran twice as long), and for the
  * other rollup statements the plan made once for any values (they are
  * long: planning one took longer than running it, and PostgreSQL's own
- * choice kept planning them anew).
- * A pruned top-N list that cannot prove its answer (no row) is answered
- * by summing every value, with the same parameters. */
+ * choice kept planning them anew). */
 static enum store_status
-read_in_transaction(struct db_conn *conn, enum statement id, const char *const *params,
-                    bool base, bool generic, json_t **out)
+trends_begin(struct db_conn *conn, bool base, bool generic)
 {
     const char       *settings[2] = {generic ? "force_generic_plan" : "force_custom_plan",
                                      base ? NULL : "0"};
     enum store_status status = db_begin(conn);
 
-    if (status != STORE_OK)
-        return status;
-    PQclear(db_run(conn, STMT_TRENDS_SETTINGS, settings, &status));
     if (status == STORE_OK)
-        status = db_run_json(conn, id, params, out);
-    if (status == STORE_NOT_FOUND && id == STMT_TRENDS_TOP_PRUNED)
-        status = db_run_json(conn, STMT_TRENDS_TOP_DAILY, params, out);
-    if (status == STORE_OK)
-        status = db_commit(conn);
-    if (status != STORE_OK) {
-        db_rollback(conn);
-        json_decref(*out);
-        *out = NULL;
-    }
+        PQclear(db_run(conn, STMT_TRENDS_SETTINGS, settings, &status));
     return status;
+}
+
+/* The rows of a series statement (TREND_SERIES_TAIL: kind, n, text,
+ * reports, metric, count) as the table of trend_cells_dense. NULL when
+ * they are not of that shape or memory runs out. Borrows res. */
+static json_t *
+series_table(const PGresult *res)
+{
+    int                rows = PQntuples(res);
+    size_t             buckets = 0, count = 0;
+    const char       **starts;
+    struct trend_cell *cells;
+    json_t            *out = NULL;
+
+    for (int i = 0; i < rows; i++) {
+        const char *kind = PQgetvalue(res, i, 0);
+
+        if (strcmp(kind, "2") == 0)
+            return trend_cells_too_many(strtoull(PQgetvalue(res, i, 1), NULL, 10),
+                                        strtoull(PQgetvalue(res, i, 3), NULL, 10));
+        buckets += strcmp(kind, "0") == 0;
+    }
+    starts = calloc(buckets + 1, sizeof(*starts));
+    cells = calloc((size_t)rows - buckets + 1, sizeof(*cells));
+    for (int i = 0; starts != NULL && cells != NULL && i < rows; i++) {
+        size_t n = strtoull(PQgetvalue(res, i, 1), NULL, 10);
+
+        if (strcmp(PQgetvalue(res, i, 0), "0") == 0) {
+            if (n < buckets)
+                starts[n] = PQgetvalue(res, i, 2);
+            continue;
+        }
+        cells[count].bucket = n;
+        cells[count].value = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+        cells[count].reports = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+        cells[count].metric = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+        cells[count++].count = strtoll(PQgetvalue(res, i, 5), NULL, 10);
+    }
+    if (starts != NULL && cells != NULL)
+        out = trend_cells_dense(starts, buckets, cells, count, TREND_QUERY_CELLS_MAX);
+    free(starts);
+    free(cells);
+    return out;
+}
+
+/* Runs statement id and makes its answer: the table of a series, the
+ * JSON of the others. A pruned top-N list that cannot prove its answer
+ * (no row) is answered by summing every value, with the same parameters. */
+static enum store_status
+trends_run(struct db_conn *conn, enum statement id, const char *const *params, bool series,
+           json_t **out)
+{
+    enum store_status status;
+    PGresult         *res;
+
+    if (!series) {
+        status = db_run_json(conn, id, params, out);
+        if (status == STORE_NOT_FOUND && id == STMT_TRENDS_TOP_PRUNED)
+            status = db_run_json(conn, STMT_TRENDS_TOP_DAILY, params, out);
+        return status;
+    }
+    res = db_run(conn, id, params, &status);
+    if (res == NULL)
+        return status;
+    *out = series_table(res);
+    PQclear(res);
+    return *out != NULL ? STORE_OK : STORE_FAILED;
 }
 
 enum store_status
@@ -264,6 +316,8 @@ trends_store_read(struct db_conn *conn, const struct trend_query *query,
 {
     const char       *params[TREND_PARAMS_MAX] = {0};
     char              limit[16], head[16];
+    bool              series = query->route == TREND_ROUTE_SERIES;
+    bool              base = source == TREND_SOURCE_BASE;
     enum statement    id;
     enum store_status status;
 
@@ -271,15 +325,15 @@ trends_store_read(struct db_conn *conn, const struct trend_query *query,
     snprintf(limit, sizeof(limit), "%u", query->limit);
     top_head(query, head, sizeof(head));
     id = choose(query, source, params, limit, head);
-    status = read_in_transaction(conn, id, params, source == TREND_SOURCE_BASE,
-                                 source != TREND_SOURCE_BASE && query->route != TREND_ROUTE_SERIES,
-                                 out);
-    if (status == STORE_OK && query->route == TREND_ROUTE_SERIES) {
-        json_t *dense = trend_cells_dense(*out, TREND_QUERY_CELLS_MAX);
-
+    status = trends_begin(conn, base, !base && !series);
+    if (status == STORE_OK)
+        status = trends_run(conn, id, params, series, out);
+    if (status == STORE_OK)
+        status = db_commit(conn);
+    if (status != STORE_OK) {
+        db_rollback(conn);
         json_decref(*out);
-        *out = dense;
-        status = dense != NULL ? STORE_OK : STORE_FAILED;
+        *out = NULL;
     }
     return status;
 }
