@@ -457,7 +457,8 @@ const char statements_import_copy_sql[] =
     "  WHERE p.monthly AND " cond " AND t.month >= p.lo AND t.month < p.hi) x"
 #define TREND_SIGNED                                                                          \
     " t.currency, p.sign * t.reports AS reports,"                                             \
-    " p.sign * t.loss_minor_sum AS loss_minor_sum,"                                           \
+    " CASE WHEN p.sign < 0 THEN -t.loss_minor_sum ELSE t.loss_minor_sum END"                  \
+    "   AS loss_minor_sum,"                                                                   \
     " p.sign * t.victims_with_loss AS victims_with_loss"
 
 /* TREND_TIERED over the range [$1, $2), as few rows as the tiers allow. */
@@ -528,11 +529,17 @@ const char statements_import_copy_sql[] =
     "   WHERE NOT is_total GROUP BY value HAVING sum(reports) > 0) v), NULL, NULL"           \
     " FROM sizes WHERE sizes.too_many"
 
-/* The counters of rollup rows t, per bucket and value; currency $6. */
+/* The counters of rollup rows t, per bucket and value, that metric $7
+ * needs (the others stay 0: a sum of numeric costs an allocation per
+ * group); currency $6. */
 #define TREND_ROLLUP_SUMS                                                                     \
-    " sum(t.reports) AS reports, sum(t.victims_with_loss) AS victims,"                        \
-    " COALESCE(sum(t.loss_minor_sum) FILTER (WHERE t.currency = $6), 0) AS loss,"             \
-    " COALESCE(sum(t.victims_with_loss) FILTER (WHERE t.currency = $6), 0) AS loss_victims"
+    " sum(t.reports) AS reports,"                                                             \
+    " COALESCE(sum(t.victims_with_loss) FILTER (WHERE $7 = 'victims_with_loss'), 0)"          \
+    "   AS victims,"                                                                          \
+    " COALESCE(sum(t.loss_minor_sum) FILTER (WHERE $7 = 'loss' AND t.currency = $6), 0)"      \
+    "   AS loss,"                                                                             \
+    " COALESCE(sum(t.victims_with_loss) FILTER (WHERE $7 = 'loss' AND t.currency = $6), 0)"   \
+    "   AS loss_victims"
 
 /* $1 from, $2 to, $3 tz, $4 interval, $5 dim ('total' for none), $6
  * currency, $7 metric, $8 scope ('' or a scam type). Reads the days of
