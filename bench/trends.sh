@@ -300,6 +300,14 @@ say "trendbench: $clients clients, each request name for $seconds s, against $ba
     --clients "$clients" --each --duration "$seconds" --warmup 2 --timeout-ms 130000 \
     --tsv "$tmp/bench.tsv" \
     >"$tmp/bench.txt"
+# Each name again from one client: its latency alone, to set against the
+# plain query's, which also runs alone.
+alone_seconds=$(((seconds + 1) / 2))
+say "trendbench: 1 client, each request name for $alone_seconds s"
+"$trendbench" --url "$base_url" --requests "$requests" --header "@$tmp/auth.header" \
+    --clients 1 --each --duration "$alone_seconds" --warmup 1 --timeout-ms 130000 \
+    --tsv "$tmp/alone.tsv" \
+    >"$tmp/alone.txt"
 if ! service_alive; then
     say "the service died during the benchmark"
     exit 1
@@ -425,6 +433,11 @@ while IFS=$'\t' read -r name n_requests n_errors _p50 p95_ms _p99 _max _rate _by
     # "rollup=1234,base=2" -> "rollup,base"
     sources[$name]=$(sed -E 's/=[0-9]+//g' <<<"$srcs")
 done <"$tmp/bench.tsv"
+declare -A p50_alone
+while IFS=$'\t' read -r name _ _ p50_ms _; do
+    [[ $name == name ]] && continue
+    p50_alone[$name]=$p50_ms
+done <"$tmp/alone.tsv"
 
 cat <<EOF
 
@@ -442,21 +455,29 @@ busiest phone: $phone ($phone_reports reports)
 -- trendbench: each name alone, $clients clients, $seconds s, after 2 warm-up rounds (latencies of 2xx answers)
 $(cat -- "$tmp/bench.txt")
 
--- route vs. naive GROUP BY (naive: median of $naive_runs runs through psql, one at a time)
+-- route vs. naive GROUP BY (naive: median of $naive_runs runs through psql, one at a time;
+-- ratio_alone: naive median / the route's p50 from 1 client, both alone;
+-- ratio_p95: naive median / the route's p95 at $clients clients, the stricter)
 EOF
-printf '%-34s %-12s %9s %7s %16s %9s %7s  %s\n' route source p95_ms errors naive_median_ms ratio \
-    rows "p95<50ms & ratio>=100"
+printf '%-34s %-8s %8s %6s %10s %12s %11s %9s %6s  %s\n' route source p95_ms errors \
+    p50_alone_ms naive_med_ms ratio_alone ratio_p95 rows "p95<50ms & ratio_alone>=100"
+# A / B, or - when either is missing.
+ratio_of() {
+    if [[ $1 == - || -z $2 || $2 == - ]]; then
+        echo -
+        return
+    fi
+    awk -v a="$1" -v b="$2" 'BEGIN { r = a / (b > 0 ? b : 0.001); printf (r < 10 ? "%.2f" : "%.0f"), r }'
+}
 declare -A printed
 while IFS=$'\t' read -r name _ _; do
     [[ -z $name || $name == \#* ]] && continue
     [[ -n ${requests_sent[$name]:-} && -z ${printed[$name]:-} ]] || continue
     printed[$name]=1
     median=${naive_median[$name]:--}
-    ratio=-
-    if [[ $median != - && ${p95[$name]} != - ]]; then
-        ratio=$(awk -v a="$median" -v b="${p95[$name]}" \
-            'BEGIN { r = a / (b > 0 ? b : 0.001); printf (r < 10 ? "%.2f" : "%.0f"), r }')
-    fi
+    alone=${p50_alone[$name]:--}
+    ratio=$(ratio_of "$median" "$alone")
+    ratio_p95=$(ratio_of "$median" "${p95[$name]}")
     if [[ $name == base_* ]]; then
         verdict="n/a (base fallback example)"
     elif [[ $ratio == - ]]; then
@@ -469,6 +490,7 @@ while IFS=$'\t' read -r name _ _; do
     else
         verdict=no
     fi
-    printf '%-34s %-12s %9s %7s %16s %9s %7s  %s\n' "$name" "${sources[$name]}" "${p95[$name]}" \
-        "${errors[$name]}" "$median" "$ratio" "${naive_rows[$name]:--}" "$verdict"
+    printf '%-34s %-8s %8s %6s %10s %12s %11s %9s %6s  %s\n' "$name" "${sources[$name]}" \
+        "${p95[$name]}" "${errors[$name]}" "$alone" "$median" "$ratio" "$ratio_p95" \
+        "${naive_rows[$name]:--}" "$verdict"
 done <"$requests"
