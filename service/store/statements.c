@@ -675,19 +675,22 @@ const char statements_import_copy_sql[] =
     "   FROM ranked r LEFT JOIN previous p ON p.value = r.value)"                             \
     TREND_TOP_JSON("top.loss")
 
-/* $1 from, $2 to, $3 kind (phone, app, account, url, region), $4 limit.
- * Sums every row of the kind in the range: the answer when
- * TREND_TOP_PRUNED_SQL cannot prove its own. */
-#define TREND_TOP_DAILY_SQL                                                                   \
+/* A top-N list that sums every value of the range: the rows where `key`
+ * holds, of values where `listed` (empty, or " AND ..." on t) holds too;
+ * $1 from, $2 to, $4 limit. */
+#define TREND_TOP_FULL(daily, monthly, key, listed)                                           \
     "WITH totals AS ("                                                                        \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED_RANGE("t.value,", TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
-                       "t.kind = $3") ") t"                                                   \
+    TREND_TIERED_RANGE("t.value,", daily, monthly, key listed) ") t"                          \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", TREND_INDICATOR_DAILY,          \
-                                  TREND_INDICATOR_MONTHLY, "t.kind = $3") "),"                \
-    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3")
+    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", daily, monthly, key) "),"       \
+    TREND_TOP_ROLLUP_TAIL(daily, monthly, key)
+
+/* $3 kind (phone, app, account, url, region): the answer when
+ * TREND_TOP_PRUNED_SQL cannot prove its own. */
+#define TREND_TOP_DAILY_SQL                                                                   \
+    TREND_TOP_FULL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3", "")
 
 /* The same parameters and $5, the length of a list's head. A top-N list
  * without summing every value of the range (after Fagin's threshold
@@ -746,20 +749,13 @@ const char statements_import_copy_sql[] =
     " HAVING (SELECT reports FROM bound) = 0"                                                 \
     "   OR (SELECT reports FROM bound) < (SELECT reports FROM threshold)"
 
-/* Counties ('000000', no region, is none) of one scam type: $1 from, $2
- * to, $3 scope, $4 limit. Sums the scope's county rows of the range (a
- * few thousand counties; without a scam type, the region rows of the
- * indicator rollups answer through TREND_TOP_PRUNED_SQL). */
+/* Counties ('000000', no region, is none) of one scam type, $3 the scope:
+ * sums the scope's county rows of the range (a few thousand counties;
+ * without a scam type, the region rows of the indicator rollups answer
+ * through TREND_TOP_PRUNED_SQL). */
 #define TREND_TOP_REGIONS_DAILY_SQL                                                           \
-    "WITH totals AS ("                                                                        \
-    "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED_RANGE("t.value,", "trend_daily", "trend_monthly",                            \
-                       "t.dim = 'county' AND t.scope = $3 AND t.value <> '000000'") ") t"     \
-    "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
-    "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", "trend_daily", "trend_monthly", \
-                                  "t.dim = 'county' AND t.scope = $3") "),"                   \
-    TREND_TOP_ROLLUP_TAIL("trend_daily", "trend_monthly", "t.dim = 'county' AND t.scope = $3")
+    TREND_TOP_FULL("trend_daily", "trend_monthly", "t.dim = 'county' AND t.scope = $3",      \
+                   " AND t.value <> '000000'")
 
 /* $1 from, $2 to, $3 .. $15 filters, $16 kind, $17 limit. One pass over
  * the reports of both periods; a report counts once per distinct value. */
