@@ -8,16 +8,17 @@
  * lead, then fake customer service and fake loans), not taken from any one
  * statistic. Reports that stop before first_payment lose 0; the others
  * lose a log-normal amount (median 30,000 yuan; the normal is
- * Irwin-Hall's, so the tails end at 6 sigma). Phones and apps come from
- * pools reused with a Zipf-like (1/rank) law, so a few numbers are named
- * by many reports and top-N lists mean something.
+ * Irwin-Hall's, so the tails end at 6 sigma). Phones, apps and the
+ * accounts money was paid into come from pools reused with a Zipf-like
+ * (1/rank) law, so a few are named by many reports and top-N lists mean
+ * something.
  *
- * Reports are loaded in chunks, each one transaction of three COPYs
- * (reports, report_phones, report_apps): the statement-level triggers of
- * migrations/0013 then queue the chunk's trend contributions once per
- * COPY, not once per row. A trend worker (service/trend_worker.c) applies
- * the queue on a second connection while the load runs, and demo-data
- * applies what is left before it ends.
+ * Reports are loaded in chunks, each one transaction of four COPYs
+ * (reports, report_phones, report_apps, report_accounts): the
+ * statement-level triggers of migrations/0013 then queue the chunk's trend
+ * contributions once per COPY, not once per row. A trend worker
+ * (service/trend_worker.c) applies the queue on a second connection while
+ * the load runs, and demo-data applies what is left before it ends.
  * Reports come in the order they happened, as intake receives them, so
  * that each batch the trend worker applies covers a few hours only.
  * Every value written is generated here from fixed alphabets (no tab,
@@ -51,6 +52,8 @@ static const char demo_copy_phones[] =
     " number_type, number_region) FROM STDIN";
 static const char demo_copy_apps[] =
     "COPY report_apps (report_id, position, name, role) FROM STDIN";
+static const char demo_copy_accounts[] =
+    "COPY report_accounts (report_id, position, kind, value) FROM STDIN";
 
 struct weighted {
     const char *code;
@@ -76,6 +79,9 @@ static const struct weighted sources[] = {{"victim", 75}, {"public", 25}};
 static const struct weighted app_roles[] = {
     {"platform", 40}, {"chat", 30}, {"screen_share", 15}, {"payment", 10}, {"loan", 5},
 };
+static const struct weighted account_kinds[] = {
+    {"bank_card", 60}, {"alipay", 20}, {"wechat_pay", 15}, {"digital_rmb", 5},
+};
 static const char *const app_stems[] = {
     "Zhongan Licai", "QuickTask", "HuiYing", "MeetNow", "JinFu Loan", "StarVest", "DianDian",
     "CloudShop Service", "YouLian", "TrustPay",
@@ -92,12 +98,12 @@ struct demo {
     long long       reports, days, seed;
     char          **prefectures;
     size_t          prefecture_count;
-    size_t          phone_pool, app_pool;
-    /* ln(pool + 1) of the three pools, for zipf_rank. */
-    double          log_phones, log_apps, log_prefectures;
+    size_t          phone_pool, app_pool, account_pool;
+    /* ln(pool + 1) of the four pools, for zipf_rank. */
+    double          log_phones, log_apps, log_accounts, log_prefectures;
     time_t          now;
     long long       made;   /* reports generated so far */
-    struct buffer   rows, phones, apps;
+    struct buffer   rows, phones, apps, accounts;
 };
 
 static uint64_t
@@ -246,10 +252,22 @@ phone_of(const struct demo *d, size_t rank, char out[16])
     snprintf(out, 16, "%s%08" PRIu64, prefixes[mixed % 9], (mixed >> 8) % 100000000u);
 }
 
+/* The account of pool rank `rank`, scrambled like phone_of: a 16-digit
+ * UnionPay-like card number; its kind is drawn per report, as victims name
+ * the same account under different kinds. */
 static void
-add_indicators(struct demo *d, const char *id)
+account_of(const struct demo *d, size_t rank, char out[20])
 {
-    char national[16];
+    uint64_t mixed = ((uint64_t)rank + 1) * 0xbf58476d1ce4e5b9u ^ (uint64_t)d->seed;
+
+    snprintf(out, 20, "62%014" PRIu64, mixed % 100000000000000u);
+}
+
+/* Only paid reports name the account the money went to. */
+static void
+add_indicators(struct demo *d, const char *id, bool paid)
+{
+    char national[16], account[20];
 
     if (next_unit(d) < 0.7) {
         phone_of(d, zipf_rank(d, d->phone_pool, d->log_phones), national);
@@ -264,6 +282,12 @@ add_indicators(struct demo *d, const char *id)
             put(&d->apps, "%s\t1\t%s\t%s\n", id, app_stems[rank], role);
         else
             put(&d->apps, "%s\t1\t%s %zu\t%s\n", id, app_stems[rank % stems], rank, role);
+    }
+    if (paid && next_unit(d) < 0.6) {
+        const char *kind = PICK(d, account_kinds);
+
+        account_of(d, zipf_rank(d, d->account_pool, d->log_accounts), account);
+        put(&d->accounts, "%s\t1\t%s\t%s\n", id, kind, account);
     }
 }
 
@@ -309,7 +333,7 @@ add_report(struct demo *d)
      * prefectures are not simply the first codes (7919 is prime). */
     put(&d->rows, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\tCNY\n", id, source, scam_type, stage,
         channel, d->prefectures[region * 7919 % d->prefecture_count], occurred, reported, loss);
-    add_indicators(d, id);
+    add_indicators(d, id, paid);
 }
 
 static enum store_status
@@ -341,6 +365,8 @@ load_chunk(struct db_conn *conn, struct demo *d, long long count)
         status = copy_buffer(conn, demo_copy_phones, &d->phones);
     if (status == STORE_OK)
         status = copy_buffer(conn, demo_copy_apps, &d->apps);
+    if (status == STORE_OK)
+        status = copy_buffer(conn, demo_copy_accounts, &d->accounts);
     if (status == STORE_OK)
         status = db_commit(conn);
     if (status != STORE_OK)
@@ -378,6 +404,7 @@ demo_free(struct demo *d)
     free(d->rows.data);
     free(d->phones.data);
     free(d->apps.data);
+    free(d->accounts.data);
 }
 
 static int
@@ -469,7 +496,9 @@ demo_generate(struct db_conn *conn, long long reports, long long days, long long
     d.phone_pool = (size_t)(d.reports / 20 > 100 ? d.reports / 20 : 100);
     d.app_pool = (size_t)(d.reports / 200 > 50 ? d.reports / 200 : 50);
     d.log_phones = demo_log((double)d.phone_pool + 1.0);
+    d.account_pool = (size_t)(d.reports / 40 > 100 ? d.reports / 40 : 100);
     d.log_apps = demo_log((double)d.app_pool + 1.0);
+    d.log_accounts = demo_log((double)d.account_pool + 1.0);
     exit_status = load(conn, &d);
     demo_free(&d);
     return exit_status;
