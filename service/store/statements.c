@@ -707,9 +707,9 @@ const char statements_import_copy_sql[] =
  * Only the others that may reach it are summed too. If bound is below
  * threshold (or 0: every head was the whole list), no unseen value can
  * be listed either and the answer is exact; otherwise there is no row,
- * and the caller runs TREND_TOP_DAILY_SQL. On skewed counts, as
- * indicator counts are, a head of twice the limit proves nearly every
- * answer. */
+ * and the caller tries a longer head or runs TREND_TOP_DAILY_SQL. On
+ * skewed counts, as indicator counts are, a head a little longer than the
+ * limit proves nearly every answer. */
 #define TREND_TOP_HEAD(table, period)                                                         \
     "(SELECT t.value, t.reports, row_number() OVER (ORDER BY t.reports DESC) AS n"            \
     "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
