@@ -501,7 +501,9 @@ const char statements_import_copy_sql[] =
  *   kind 2  alone, when more cells are found than TREND_QUERY_CELLS_MAX
  *           values could fill: n buckets, reports = the number of values.
  * trend_cells_dense (domain/trend_cells.c) makes the table. */
-#define TREND_SERIES_TAIL(from, to, tz, interval, metric)                                    \
+/* The buckets of a series (local_start, ord from 0, start with the zone's
+ * offset), from the one holding `from` to the one holding `to` minus 1 us. */
+#define TREND_SERIES_BUCKETS(from, to, tz, interval)                                          \
     " buckets AS (SELECT s AS local_start, row_number() OVER (ORDER BY s) - 1 AS ord,"       \
     "   to_char(s, 'YYYY-MM-DD\"T\"HH24:MI:SS')"                                              \
     "     || CASE WHEN z.o < 0 THEN '-' ELSE '+' END || to_char(abs(z.o) / 3600, 'FM00')"    \
@@ -510,7 +512,9 @@ const char statements_import_copy_sql[] =
     tz "), date_trunc(" interval ", (" to "::timestamptz - interval '1 microsecond')"        \
     "     AT TIME ZONE " tz "), ('1 ' || " interval ")::interval) s,"                         \
     "   LATERAL (SELECT extract(epoch FROM s - ((s AT TIME ZONE " tz ") AT TIME ZONE 'UTC'))" \
-    "     ::integer AS o) z),"                                                                 \
+    "     ::integer AS o) z)"
+#define TREND_SERIES_TAIL(from, to, tz, interval, metric)                                    \
+    TREND_SERIES_BUCKETS(from, to, tz, interval) ","                                           \
     " sizes AS (SELECT b, n > " SQL_NUMBER(TREND_QUERY_CELLS_MAX) " + b AS too_many"          \
     "   FROM (SELECT (SELECT count(*) FROM buckets) AS b, (SELECT count(*) FROM cells) AS n) x)" \
     " SELECT 0 AS kind, ord AS n, start AS text, NULL::numeric AS reports,"                   \
@@ -562,6 +566,43 @@ const char statements_import_copy_sql[] =
                                    "trend_indicator_monthly", "$5 = 'app' AND t.kind = 'app'") \
     "  ) t GROUP BY 1, 2, 3),"                                                                \
     TREND_SERIES_TAIL("$1", "$2", "$3", "$4", "$7")
+
+/* The same parameters. The rollup rows of the range themselves, not
+ * summed per cell, with their bucket's index computed from the day
+ * (TREND_SERIES_TAIL's kinds 0 and 1, but the kind 1 rows of one cell add
+ * up, and rows taken away count negative): summing them in C halves the
+ * statement (a year by prefecture, measured: 8.5 ms instead of 17). Of
+ * more than TREND_SERIES_ROWS_MAX rows, one more: a series that large is
+ * answered by TREND_SERIES_DAILY_SQL, which counts its cells before it
+ * sends them. */
+#define TREND_SERIES_N                                                                        \
+    " CASE $4 WHEN 'month' THEN ((date_part('year', t.period) - date_part('year', o.d0)) * 12" \
+    "   + date_part('month', t.period) - date_part('month', o.d0))::integer"                  \
+    "  ELSE (date_trunc($4, t.period::timestamp)::date - o.d0)"                               \
+    "   / CASE $4 WHEN 'week' THEN 7 ELSE 1 END END"
+#define TREND_SERIES_ROW_COUNTERS                                                             \
+    " t.reports AS reports, CASE $7 WHEN 'victims_with_loss' THEN t.victims_with_loss"        \
+    "   WHEN 'loss' THEN CASE WHEN t.currency = $6 THEN t.loss_minor_sum ELSE 0 END"          \
+    "   ELSE t.reports END AS metric,"                                                        \
+    " CASE $7 WHEN 'victims_with_loss' THEN t.victims_with_loss"                              \
+    "   WHEN 'loss' THEN CASE WHEN t.currency = $6 THEN t.victims_with_loss ELSE 0 END"       \
+    "   ELSE t.reports END AS count"
+#define TREND_SERIES_ROWS_SQL                                                                 \
+    "WITH" TREND_SERIES_BUCKETS("$1", "$2", "$3", "$4") ","                                   \
+    " origin AS (SELECT date_trunc($4, $1::timestamptz AT TIME ZONE $3)::date AS d0),"        \
+    " cells AS (SELECT" TREND_SERIES_N " AS n,"                                               \
+    "   CASE WHEN t.dim = 'total' THEN NULL ELSE t.value END AS value," TREND_SERIES_ROW_COUNTERS \
+    "  FROM origin o, (" TREND_SERIES_TIERED("t.dim, t.value,", "trend_daily", "trend_monthly", \
+                                            "t.dim IN ('total', $5) AND t.scope = $8") ") t" \
+    "  UNION ALL"                                                                             \
+    "  SELECT" TREND_SERIES_N ", t.value," TREND_SERIES_ROW_COUNTERS                          \
+    "  FROM origin o, (" TREND_SERIES_TIERED("t.value,", "trend_indicator_daily",             \
+                                            "trend_indicator_monthly",                       \
+                                            "$5 = 'app' AND t.kind = 'app'") ") t"           \
+    "  LIMIT " SQL_NUMBER(TREND_SERIES_ROWS_MAX) " + 1)"                                                                \
+    " SELECT 0 AS kind, ord AS n, start AS text, NULL::numeric AS reports,"                   \
+    "   NULL::numeric AS metric, NULL::numeric AS count FROM buckets"                         \
+    " UNION ALL SELECT 1, n, value, reports, metric, count FROM cells"
 
 /* The same parameters; UTC hours of the range, dims of trend_hourly. */
 #define TREND_SERIES_HOURLY_SQL                                                               \
@@ -966,6 +1007,7 @@ const struct statement_def statements[STMT_COUNT] = {
     /* Trends (GET /v1/trends/..., GET /v1/indicators/lookup). */
     [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 2},
     [STMT_TRENDS_ZONES] = {"trends_zones", TREND_ZONES_SQL, 0},
+    [STMT_TRENDS_SERIES_ROWS] = {"trends_series_rows", TREND_SERIES_ROWS_SQL, 8},
     [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 8},
     [STMT_TRENDS_SERIES_HOURLY] = {"trends_series_hourly", TREND_SERIES_HOURLY_SQL, 8},
     [STMT_TRENDS_SERIES_BASE] = {"trends_series_base", TREND_SERIES_BASE_SQL, 20},

@@ -5,6 +5,13 @@
 #ifndef FRAUD_STATEMENTS_H
 #define FRAUD_STATEMENTS_H
 
+#include "domain/trend_query.h"
+
+/* The most rollup rows STMT_TRENDS_SERIES_ROWS answers a series with (it
+ * answers one more when there are more): four per cell of the largest
+ * table the series route gives (TREND_QUERY_CELLS_MAX). */
+#define TREND_SERIES_ROWS_MAX (4 * TREND_QUERY_CELLS_MAX)
+
 enum statement {
     STMT_BEGIN,
     STMT_COMMIT,
@@ -56,6 +63,7 @@ enum statement {
      * statement for each source that can answer it. */
     STMT_TRENDS_SETTINGS,
     STMT_TRENDS_ZONES,
+    STMT_TRENDS_SERIES_ROWS,
     STMT_TRENDS_SERIES_DAILY,
     STMT_TRENDS_SERIES_HOURLY,
     STMT_TRENDS_SERIES_BASE,

@@ -144,7 +144,7 @@ series_call(const struct trend_query *query, enum trend_source source, const cha
     p[1] = query->to;
     memcpy(p + 2, settings, sizeof(settings));
     p[7] = scope(query);
-    return source == TREND_SOURCE_DAILY ? STMT_TRENDS_SERIES_DAILY : STMT_TRENDS_SERIES_HOURLY;
+    return source == TREND_SOURCE_DAILY ? STMT_TRENDS_SERIES_ROWS : STMT_TRENDS_SERIES_HOURLY;
 }
 
 /* The heads TREND_TOP_PRUNED_SQL tries, in rounds, before summing every
@@ -249,8 +249,10 @@ trends_begin(struct db_conn *conn, bool base, bool generic)
 }
 
 /* The rows of a series statement (TREND_SERIES_TAIL: kind, n, text,
- * reports, metric, count) as the table of trend_cells_dense. NULL when
- * they are not of that shape or memory runs out. Borrows res. */
+ * reports, metric, count; the cells' rows may be several per cell, as
+ * TREND_SERIES_ROWS_SQL answers them, and trend_cells_dense adds them up)
+ * as the table of trend_cells_dense. NULL when they are not of that shape
+ * or memory runs out. Borrows res. */
 static json_t *
 series_table(const PGresult *res)
 {
@@ -311,8 +313,20 @@ trends_top(struct db_conn *conn, const struct trend_query *query, const char **p
     return status;
 }
 
+/* Whether a TREND_SERIES_ROWS_SQL answer was cut at its most rows. */
+static bool
+series_cut(const PGresult *res)
+{
+    int rows = PQntuples(res), cells = 0;
+
+    for (int i = 0; i < rows; i++)
+        cells += strcmp(PQgetvalue(res, i, 0), "1") == 0;
+    return cells > TREND_SERIES_ROWS_MAX;
+}
+
 /* Runs statement id and makes its answer: the table of a series, the
- * JSON of the others. */
+ * JSON of the others. A series of more rollup rows than the rows
+ * statement answers is summed by the statement that counts its cells. */
 static enum store_status
 trends_run(struct db_conn *conn, const struct trend_query *query, enum statement id,
            const char **params, json_t **out)
@@ -325,6 +339,10 @@ trends_run(struct db_conn *conn, const struct trend_query *query, enum statement
     if (query->route != TREND_ROUTE_SERIES)
         return db_run_json(conn, id, params, out);
     res = db_run(conn, id, params, &status);
+    if (res != NULL && id == STMT_TRENDS_SERIES_ROWS && series_cut(res)) {
+        PQclear(res);
+        res = db_run(conn, STMT_TRENDS_SERIES_DAILY, params, &status);
+    }
     if (res == NULL)
         return status;
     *out = series_table(res);

@@ -35,6 +35,7 @@
 #define OTHER_COMBOS      90
 #define COMBO_SEED        1126
 #define PRUNED_COMBOS     120
+#define SERIES_ROWS_COMBOS 150
 #define FILTERS_MAX       3
 #define PARAMS_MAX        (4 + FILTERS_MAX)
 #define POOL_MAX          64
@@ -961,6 +962,77 @@ START_TEST(test_top_pruned_equals_full)
 }
 END_TEST
 
+/* A series statement's answer with the rows of each cell added up, as
+ * trend_cells_dense adds them ("kind|n|text|reports|metric|count;..."),
+ * and the number of its cell rows: SERIES_SUMMED_HEAD, the statement,
+ * SERIES_SUMMED_TAIL. */
+#define SERIES_SUMMED_HEAD                                                                    \
+    "SELECT string_agg(concat_ws('|', kind, n, text, reports, metric, count), ';'"           \
+    "  ORDER BY kind, n, text COLLATE \"C\"), COALESCE(sum(raw) FILTER (WHERE kind = 1), 0)"  \
+    " FROM (SELECT kind, n, text, sum(reports) AS reports, sum(metric) AS metric,"           \
+    "  sum(count) AS count, count(*) AS raw FROM ("
+#define SERIES_SUMMED_TAIL ") x GROUP BY 1, 2, 3) y"
+
+/* The series statement that answers rollup rows, summed per cell, against
+ * the one that sums them (the answer of series of more rows), run
+ * directly: day-aligned ranges of up to a year and more, cutting weeks
+ * and months anywhere, every interval, breakdown, metric and scope. */
+START_TEST(test_series_rows_equal_cells)
+{
+    static const char *const scopes[] = {"", "fake_loan", "fake_investment"};
+    static const double      lengths[] = {1, 7, 30, 45, 91, 365, 400};
+    int                      compared = 0;
+    char                    *sql[2];
+
+    apply_rollups();
+    seed_randoms("series rows");
+    for (int k = 0; k < 2; k++) {
+        enum statement id = k == 0 ? STMT_TRENDS_SERIES_ROWS : STMT_TRENDS_SERIES_DAILY;
+        size_t         size = sizeof(SERIES_SUMMED_HEAD SERIES_SUMMED_TAIL)
+                    + strlen(statements[id].sql);
+
+        sql[k] = malloc(size);
+        ck_assert_ptr_nonnull(sql[k]);
+        snprintf(sql[k], size, "%s%s%s", SERIES_SUMMED_HEAD, statements[id].sql,
+                 SERIES_SUMMED_TAIL);
+    }
+    for (int i = 0; i < SERIES_ROWS_COMBOS; i++) {
+        struct combo c = {.tz = "Asia/Shanghai"};
+        size_t       dim = pick(sizeof(dims) / sizeof(dims[0]));
+        const char  *params[8] = {c.from, c.to, c.tz, PICK(intervals),
+                                  dims[dim] != NULL ? dims[dim] : "total", "CNY", PICK(metrics),
+                                  PICK(scopes)};
+        double       start = (double)pick(400), length = PICK(lengths);
+        PGresult    *rows, *cells;
+
+        if (dim == sizeof(dims) / sizeof(dims[0]) - 1)
+            params[7] = "";
+        random_instant(&c, start, 0, c.from);
+        random_instant(&c, start - length, 0, c.to);
+        rows = reference(sql[0], 8, params);
+        cells = reference(sql[1], 8, params);
+        /* Too many cells (kind 2, alone), or rows beyond what the rows
+         * statement sends: the service answers with the cells statement. */
+        if (strncmp(PQgetvalue(cells, 0, 0), "2|", 2) != 0
+            && atol(PQgetvalue(rows, 0, 1)) <= TREND_SERIES_ROWS_MAX) {
+            compared++;
+            ck_assert_msg(strcmp(PQgetvalue(rows, 0, 0), PQgetvalue(cells, 0, 0)) == 0,
+                          "series %s by %s of %s, scope '%s', %s..%s: rows %.300s, cells %.300s",
+                          params[3], params[4], params[6], params[7], c.from, c.to,
+                          PQgetvalue(rows, 0, 0), PQgetvalue(cells, 0, 0));
+        }
+        PQclear(rows);
+        PQclear(cells);
+    }
+    free(sql[0]);
+    free(sql[1]);
+    fprintf(stderr, "trend_equivalence: series rows equal cells in %d of %d (the rest too"
+                    " large)\n", compared, SERIES_ROWS_COMBOS);
+    ck_assert_msg(compared >= SERIES_ROWS_COMBOS * 3 / 4, "compared only %d of %d", compared,
+                  SERIES_ROWS_COMBOS);
+}
+END_TEST
+
 Suite *
 trend_equivalence_suite(void)
 {
@@ -978,6 +1050,7 @@ trend_equivalence_suite(void)
     tcase_add_test(compare, test_series);
     tcase_add_test(compare, test_top_funnel_summary);
     tcase_add_test(compare, test_top_pruned_equals_full);
+    tcase_add_test(compare, test_series_rows_equal_cells);
     suite_add_tcase(suite, compare);
     return suite;
 }
