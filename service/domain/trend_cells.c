@@ -1,162 +1,212 @@
 /*
- * Sparse series cells to the dense table of the series route (see
- * trend_cells.h). Values are found and ordered once; each cell is then
- * one write into a buckets x (1 + values) matrix.
+ * Sparse series rows to the table of the series route (see
+ * trend_cells.h). Each row's value is found once, in a hash table of the
+ * distinct values; only those are sorted. Each row is then two additions
+ * into a buckets x (1 + values) matrix.
  */
 #include "domain/trend_cells.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A value of the series: its name (borrowed), the sum of its reports,
- * then its column. */
-struct column {
+/* A row of no value's column: a bucket's total, or a value left out. */
+#define NO_ENTRY ((size_t)-1)
+
+/* A distinct value of the rows: its name (borrowed), the sum of its
+ * reports, then its column (NO_ENTRY when left out). */
+struct entry {
     const char *name;
     int64_t     reports;
-    size_t      index;
+    size_t      column;
 };
 
-struct table {
-    size_t         buckets;
-    struct column *columns;
-    size_t         count;
-    /* buckets x (1 + count) pairs of metric and count, row-major. */
-    json_int_t    *cells;
+/* The distinct values, an open-addressing index of them (slot: entry + 1,
+ * 0 empty) and, per row, its entry (NO_ENTRY for a total). */
+struct values {
+    struct entry *entries;
+    size_t        count;
+    size_t       *slots, mask;
+    size_t       *of_row;
 };
 
-static int
-column_compare(const void *a, const void *b)
+static size_t
+hash(const char *s)
 {
-    return strcmp(((const struct column *)a)->name, ((const struct column *)b)->name);
+    uint64_t h = 14695981039346656037u;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
 }
 
-/* The column named `name`; NULL when there is none. */
-static struct column *
-column_find(const struct table *t, const char *name)
+/* The entry of name, added when new. */
+static size_t
+values_find(struct values *v, const char *name)
 {
-    struct column key = {name, 0, 0};
+    size_t at = hash(name) & v->mask;
 
-    return bsearch(&key, t->columns, t->count, sizeof(*t->columns), column_compare);
-}
+    while (v->slots[at] != 0) {
+        size_t e = v->slots[at] - 1;
 
-/* Every distinct value of the cells with its reports, sorted by name, then
- * only those whose reports add up to more than 0, numbered from 1.
- * Returns 0, or -1 on a cell outside the buckets or out of memory. */
-static int
-columns_collect(struct table *t, const struct trend_cell *cells, size_t count)
-{
-    size_t i, kept = 0;
-
-    t->columns = calloc(count + 1, sizeof(*t->columns));
-    if (t->columns == NULL)
-        return -1;
-    for (i = 0; i < count; i++) {
-        if (cells[i].bucket >= t->buckets)
-            return -1;
-        if (cells[i].value != NULL) {
-            t->columns[t->count].name = cells[i].value;
-            t->columns[t->count++].reports = cells[i].reports;
-        }
+        if (strcmp(v->entries[e].name, name) == 0)
+            return e;
+        at = (at + 1) & v->mask;
     }
-    qsort(t->columns, t->count, sizeof(*t->columns), column_compare);
-    for (i = 0; i < t->count; i++) {
-        if (kept > 0 && strcmp(t->columns[kept - 1].name, t->columns[i].name) == 0)
-            t->columns[kept - 1].reports += t->columns[i].reports;
-        else
-            t->columns[kept++] = t->columns[i];
-    }
-    t->count = 0;
-    for (i = 0; i < kept; i++)
-        if (t->columns[i].reports > 0) {
-            t->columns[t->count] = t->columns[i];
-            t->columns[t->count].index = t->count + 1;
-            t->count++;
-        }
-    return 0;
+    v->entries[v->count] = (struct entry){name, 0, NO_ENTRY};
+    v->slots[at] = ++v->count;
+    return v->count - 1;
 }
 
-/* Writes each cell into its place; cells of values without a column (their
- * reports add up to 0) are left out, as the values are. */
+/* Finds every row's entry and sums each value's reports. Returns 0, or -1
+ * on a row outside the buckets or out of memory. */
 static int
-cells_place(struct table *t, const struct trend_cell *cells, size_t count)
+values_collect(struct values *v, const struct trend_cell *cells, size_t count, size_t buckets)
 {
-    size_t width = 1 + t->count;
+    size_t size = 16;
 
-    t->cells = calloc(t->buckets * width * 2 + 1, sizeof(*t->cells));
-    if (t->cells == NULL)
+    while (size < 2 * count)
+        size *= 2;
+    v->entries = calloc(count + 1, sizeof(*v->entries));
+    v->slots = calloc(size, sizeof(*v->slots));
+    v->of_row = calloc(count + 1, sizeof(*v->of_row));
+    v->mask = size - 1;
+    if (v->entries == NULL || v->slots == NULL || v->of_row == NULL)
         return -1;
     for (size_t i = 0; i < count; i++) {
-        const struct column *column = cells[i].value != NULL ? column_find(t, cells[i].value)
-                                                             : NULL;
-        size_t               at = cells[i].bucket * width + (column != NULL ? column->index : 0);
-
-        if (cells[i].value != NULL && column == NULL)
-            continue;
-        t->cells[at * 2] += cells[i].metric;
-        t->cells[at * 2 + 1] += cells[i].count;
+        if (cells[i].bucket >= buckets)
+            return -1;
+        v->of_row[i] = cells[i].value != NULL ? values_find(v, cells[i].value) : NO_ENTRY;
+        if (v->of_row[i] != NO_ENTRY)
+            v->entries[v->of_row[i]].reports += cells[i].reports;
     }
     return 0;
 }
 
-/* The dense answer; NULL when memory runs out (json_pack's "o" takes the
- * row's reference even when it fails, and an append of NULL fails). */
-static json_t *
-table_json(const struct table *t, const char *const *starts)
+static int
+entry_compare(const void *a, const void *b)
 {
-    size_t  width = 1 + t->count;
-    json_t *values = json_array(), *buckets = json_array();
-    bool    ok = values != NULL && buckets != NULL;
-
-    for (size_t v = 0; ok && v < t->count; v++)
-        ok = json_array_append_new(values, json_string(t->columns[v].name)) == 0;
-    for (size_t b = 0; ok && b < t->buckets; b++) {
-        json_t *row = json_array();
-
-        ok = row != NULL;
-        for (size_t c = 0; ok && c < width; c++)
-            ok = json_array_append_new(row, json_pack("[I, I]", t->cells[(b * width + c) * 2],
-                                                      t->cells[(b * width + c) * 2 + 1])) == 0;
-        if (!ok) {
-            json_decref(row);
-            break;
-        }
-        ok = json_array_append_new(buckets, json_pack("{s:s, s:o}", "start", starts[b],
-                                                      "cells", row)) == 0;
-    }
-    if (!ok) {
-        json_decref(values);
-        json_decref(buckets);
-        return NULL;
-    }
-    return json_pack("{s:b, s:o, s:o}", "too_many", 0, "values", values, "buckets", buckets);
+    return strcmp((*(const struct entry *const *)a)->name, (*(const struct entry *const *)b)->name);
 }
 
-json_t *
+/* Numbers the values whose reports add up to more than 0, in byte order,
+ * from column 1, and copies their names into grid. Returns 0, or -1 when
+ * out of memory. */
+static int
+values_number(struct values *v, struct trend_grid *grid)
+{
+    struct entry **order = calloc(v->count + 1, sizeof(*order));
+    int            rc = 0;
+
+    if (order == NULL)
+        return -1;
+    for (size_t e = 0; e < v->count; e++)
+        order[e] = &v->entries[e];
+    qsort(order, v->count, sizeof(*order), entry_compare);
+    grid->names = calloc(v->count + 1, sizeof(*grid->names));
+    for (size_t e = 0; grid->names != NULL && e < v->count; e++) {
+        if (order[e]->reports <= 0)
+            continue;
+        order[e]->column = 1 + grid->values;
+        grid->names[grid->values] = strdup(order[e]->name);
+        if (grid->names[grid->values++] == NULL)
+            break;
+    }
+    if (grid->names == NULL || (grid->values > 0 && grid->names[grid->values - 1] == NULL))
+        rc = -1;
+    free(order);
+    return rc;
+}
+
+/* Adds each row into its cell; rows of values left out are left out. */
+static int
+grid_place(struct trend_grid *grid, const struct values *v, const struct trend_cell *cells,
+           size_t count)
+{
+    size_t width = 1 + grid->values;
+
+    grid->metric = calloc(grid->buckets * width + 1, sizeof(*grid->metric));
+    grid->count = calloc(grid->buckets * width + 1, sizeof(*grid->count));
+    if (grid->metric == NULL || grid->count == NULL)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        size_t column = v->of_row[i] == NO_ENTRY ? 0 : v->entries[v->of_row[i]].column;
+        size_t at = cells[i].bucket * width + column;
+
+        if (column == NO_ENTRY)
+            continue;
+        grid->metric[at] += cells[i].metric;
+        grid->count[at] += cells[i].count;
+    }
+    return 0;
+}
+
+static int
+grid_starts(struct trend_grid *grid, const char *const *starts)
+{
+    grid->starts = calloc(grid->buckets + 1, sizeof(*grid->starts));
+    if (grid->starts == NULL)
+        return -1;
+    for (size_t b = 0; b < grid->buckets; b++)
+        if (starts[b] == NULL || (grid->starts[b] = strdup(starts[b])) == NULL)
+            return -1;
+    return 0;
+}
+
+struct trend_grid *
 trend_cells_too_many(size_t buckets, size_t values)
 {
-    return json_pack("{s:b, s:I, s:I}", "too_many", 1, "buckets", (json_int_t)buckets, "values",
-                     (json_int_t)values);
+    struct trend_grid *grid = calloc(1, sizeof(*grid));
+
+    if (grid != NULL)
+        *grid = (struct trend_grid){.too_many = true, .buckets = buckets, .values = values};
+    return grid;
 }
 
-json_t *
-trend_cells_dense(const char *const *starts, size_t buckets, const struct trend_cell *cells,
-                  size_t count, size_t max_cells)
+struct trend_grid *
+trend_cells_grid(const char *const *starts, size_t buckets, const struct trend_cell *cells,
+                 size_t count, size_t max_cells)
 {
-    struct table t = {buckets, NULL, 0, NULL};
-    json_t      *out = NULL;
+    struct values      v = {0};
+    struct trend_grid *grid = calloc(1, sizeof(*grid));
+    int                rc = -1;
 
-    for (size_t b = 0; b < buckets; b++)
-        if (starts[b] == NULL)
-            return NULL;
-    if (columns_collect(&t, cells, count) != 0)
+    if (grid == NULL)
+        return NULL;
+    grid->buckets = buckets;
+    if (values_collect(&v, cells, count, buckets) != 0 || values_number(&v, grid) != 0)
         goto out;
-    if (t.count > 0 && t.buckets > max_cells / t.count)
-        out = trend_cells_too_many(t.buckets, t.count);
-    else if (cells_place(&t, cells, count) == 0)
-        out = table_json(&t, starts);
+    if (grid->values > 0 && buckets > max_cells / grid->values) {
+        size_t values = grid->values;
+
+        trend_grid_free(grid);
+        grid = trend_cells_too_many(buckets, values);
+        rc = grid != NULL ? 0 : -1;
+        goto out;
+    }
+    rc = grid_starts(grid, starts) == 0 && grid_place(grid, &v, cells, count) == 0 ? 0 : -1;
 out:
-    free(t.columns);
-    free(t.cells);
-    return out;
+    free(v.entries);
+    free(v.slots);
+    free(v.of_row);
+    if (rc != 0) {
+        trend_grid_free(grid);
+        grid = NULL;
+    }
+    return grid;
+}
+
+void
+trend_grid_free(struct trend_grid *grid)
+{
+    if (grid == NULL)
+        return;
+    for (size_t b = 0; grid->starts != NULL && b < grid->buckets; b++)
+        free(grid->starts[b]);
+    for (size_t i = 0; grid->names != NULL && i < grid->values; i++)
+        free(grid->names[i]);
+    free(grid->starts);
+    free(grid->names);
+    free(grid->metric);
+    free(grid->count);
+    free(grid);
 }

@@ -3,10 +3,12 @@
  * answers it exactly (a rollup when one fits, else the base tables, said
  * in X-Trend-Source), the numbers from the store, k-suppression for
  * callers who are neither analysts nor police, and the answer as JSON or
- * as CSV built from that same JSON, so both always say the same.
+ * as CSV built from the same numbers and hidden cells, so both always say
+ * the same.
  */
 #include "handlers/trends.h"
 
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,7 +163,9 @@ answer_read(struct request *req, struct response *resp, struct db_conn *conn,
         return -1;
     }
     answer->source = trend_query_source(&answer->query, zone_hourly);
-    status = trends_store_read(conn, &answer->query, answer->source, &answer->data);
+    status = route == TREND_ROUTE_SERIES
+                 ? trends_store_series(conn, &answer->query, answer->source, &answer->grid)
+                 : trends_store_read(conn, &answer->query, answer->source, &answer->data);
     if (status != STORE_OK) {
         failure_respond(resp, req, status);
         return -1;
@@ -297,12 +301,18 @@ csv_loss_header(struct csv *csv, const json_t *currencies)
     }
 }
 
+/* X-Trend-Source: what answered. */
+static void
+trends_source_header(struct response *resp, const struct trends_answer *answer)
+{
+    respond_header(resp, "X-Trend-Source", "%s",
+                   answer->source == TREND_SOURCE_BASE ? "base" : "rollup");
+}
+
 void
 trends_answer_send(struct response *resp, const struct trends_answer *answer, json_t *body,
                    struct csv *csv)
 {
-    const char *source = answer->source == TREND_SOURCE_BASE ? "base" : "rollup";
-
     if (body == NULL)
         return;
     if (answer->csv) {
@@ -316,132 +326,189 @@ trends_answer_send(struct response *resp, const struct trends_answer *answer, js
     } else {
         respond_json(resp, 200, body);
     }
-    respond_header(resp, "X-Trend-Source", "%s", source);
+    trends_source_header(resp, answer);
 }
 
 /* ---- series --------------------------------------------------------------- */
 
-/* The suppression table of a series: one row per bucket, the bucket's
- * total in column 0, each value after it; counts from the cells. Fills
- * counts and hidden (rows x cols each). */
+/* The cells of a series this caller may not see: one row per bucket, the
+ * bucket's total in column 0, each value after it. Fills hidden (buckets
+ * x (1 + values)). */
 static void
-series_hide(const struct trends_answer *answer, const json_t *buckets, size_t cols,
-            int64_t *counts, bool *hidden)
+series_hide(const struct trends_answer *answer, const struct trend_grid *grid, bool *hidden)
 {
-    size_t             rows = json_array_size(buckets);
-    struct trend_table table = {rows, cols, counts, hidden, 0, TREND_SUPPRESS_NONE};
+    struct trend_table table = {grid->buckets, 1 + grid->values, grid->count, hidden, 0,
+                                TREND_SUPPRESS_NONE};
 
-    for (size_t r = 0; r < rows; r++) {
-        const json_t *cells = json_object_get(json_array_get(buckets, r), "cells");
-
-        for (size_t c = 0; c < cols; c++)
-            counts[r * cols + c] = json_integer_value(json_array_get(json_array_get(cells, c), 1));
-    }
     if (answer->suppress)
         trend_suppress_table(&table, answer->k);
 }
 
-static json_t *
-series_cell(const json_t *cells, size_t c, bool hidden)
+/* Writes text as a JSON string. Returns 0, or -1 when it is not UTF-8 or
+ * memory runs out. */
+static int
+put_json_string(FILE *out, const char *text)
 {
-    return hidden ? json_null()
-                  : json_integer(json_integer_value(json_array_get(json_array_get(cells, c), 0)));
+    json_t *string = json_string(text);
+    int     rc = string != NULL ? json_dumpf(string, out, JSON_ENCODE_ANY) : -1;
+
+    json_decref(string);
+    return rc;
 }
 
-/* One bucket of the answer from row r of the store's buckets. */
-static json_t *
-series_bucket(const struct trends_answer *answer, const json_t *bucket, const json_t *names,
-              const bool *hidden)
+/* Writes a cell: its metric, or null when hidden. */
+static void
+put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
 {
-    const json_t *cells = json_object_get(bucket, "cells");
-    json_t       *out = json_pack("{s:O, s:o}", "start", json_object_get(bucket, "start"),
-                                  "total", series_cell(cells, 0, hidden[0]));
-    json_t       *values = json_object();
-    bool          any = hidden[0];
-
-    for (size_t v = 0; v < json_array_size(names); v++) {
-        json_object_set_new(values, json_string_value(json_array_get(names, v)),
-                            series_cell(cells, v + 1, hidden[v + 1]));
-        any |= hidden[v + 1];
-    }
-    if (answer->query.by != TREND_DIM_TOTAL)
-        json_object_set_new(out, "values", values);
+    if (hidden)
+        fputs("null", out);
     else
-        json_decref(values);
-    if (any)
-        json_object_set_new(out, "suppressed", json_true());
-    return out;
+        fprintf(out, "%" PRId64, grid->metric[at]);
 }
 
-static json_t *
-series_body(const struct trends_answer *answer)
+/* One bucket of the answer: {"start", "total", "values": {name: metric}
+ * (with a breakdown), "suppressed": true (when a cell is hidden)}. names
+ * are the values already written as JSON strings. */
+static int
+put_bucket(FILE *out, const struct trends_answer *answer, const struct trend_grid *grid,
+           size_t b, char *const *names, const bool *hidden)
 {
-    const struct trend_query *q = &answer->query;
-    const json_t             *names = json_object_get(answer->data, "values");
-    const json_t             *buckets = json_object_get(answer->data, "buckets");
-    size_t                    cols = 1 + json_array_size(names);
-    size_t                    cells = json_array_size(buckets) * cols;
-    int64_t                  *counts = calloc(cells + 1, sizeof(*counts));
-    bool                     *hidden = calloc(cells + 1, sizeof(*hidden));
-    json_t                   *out = NULL, *list = json_array();
+    size_t width = 1 + grid->values, row = b * width;
+    bool   any = hidden[row];
 
-    if (counts != NULL && hidden != NULL && list != NULL) {
-        series_hide(answer, buckets, cols, counts, hidden);
-        for (size_t r = 0; r < json_array_size(buckets); r++)
-            json_array_append_new(list, series_bucket(answer, json_array_get(buckets, r), names,
-                                                      hidden + r * cols));
-        out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:O}", "metric",
-                        trend_query_metric_name(q->metric), "interval",
-                        trend_query_interval_name(q->interval), "tz", q->tz, "from", q->from,
-                        "to", q->to, "by",
-                        q->by == TREND_DIM_TOTAL ? NULL : trend_query_dim_name(q->by),
-                        "buckets", list);
-        if (out != NULL && q->metric == TREND_METRIC_LOSS)
-            json_object_set_new(out, "currency", json_string(q->currency));
+    fputs("{\"start\":", out);
+    if (put_json_string(out, grid->starts[b]) != 0)
+        return -1;
+    fputs(",\"total\":", out);
+    put_cell(out, grid, row, hidden[row]);
+    if (answer->query.by != TREND_DIM_TOTAL) {
+        fputs(",\"values\":{", out);
+        for (size_t v = 0; v < grid->values; v++) {
+            fprintf(out, "%s%s:", v > 0 ? "," : "", names[v]);
+            put_cell(out, grid, row + 1 + v, hidden[row + 1 + v]);
+            any |= hidden[row + 1 + v];
+        }
+        fputc('}', out);
     }
-    json_decref(list);
-    free(counts);
-    free(hidden);
-    return out;
+    fputs(any ? ",\"suppressed\":true}" : "}", out);
+    return 0;
+}
+
+/* The fields before the buckets: metric, interval, tz, from, to, by (with
+ * a breakdown) and currency (of a loss), as an object's first members. */
+static int
+put_series_head(FILE *out, const struct trend_query *q)
+{
+    json_t *head = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "metric",
+                             trend_query_metric_name(q->metric), "interval",
+                             trend_query_interval_name(q->interval), "tz", q->tz, "from",
+                             q->from, "to", q->to, "by",
+                             q->by == TREND_DIM_TOTAL ? NULL : trend_query_dim_name(q->by),
+                             "currency", q->metric == TREND_METRIC_LOSS ? q->currency : NULL);
+    char   *text = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
+    size_t  len = text != NULL ? strlen(text) : 0;
+
+    /* All but the closing brace: the buckets follow. */
+    if (len >= 2)
+        fwrite(text, 1, len - 1, out);
+    json_decref(head);
+    free(text);
+    return len >= 2 ? 0 : -1;
+}
+
+/* The values' names as JSON strings, for every bucket to reuse; NULL when
+ * one is not UTF-8 or memory runs out. */
+static char **
+series_names(const struct trend_grid *grid)
+{
+    char **names = calloc(grid->values + 1, sizeof(*names));
+
+    for (size_t v = 0; names != NULL && v < grid->values; v++) {
+        json_t *name = json_string(grid->names[v]);
+
+        names[v] = name != NULL ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+        json_decref(name);
+        if (names[v] == NULL) {
+            for (size_t i = 0; i < v; i++)
+                free(names[i]);
+            free(names);
+            return NULL;
+        }
+    }
+    return names;
+}
+
+/* The JSON answer, written straight as text (a series has thousands of
+ * cells: a JSON value for each, then its text, cost more than the query):
+ * {"metric", "interval", "tz", "from", "to", "by", "currency", "buckets":
+ * [...]}. Returns the text (caller frees) and its length in *len, NULL
+ * when out of memory. */
+static char *
+series_json(const struct trends_answer *answer, const bool *hidden, size_t *len)
+{
+    const struct trend_grid *grid = answer->grid;
+    char                    *text = NULL, **names = series_names(grid);
+    FILE                    *out = names != NULL ? open_memstream(&text, len) : NULL;
+    int                      rc = out != NULL ? put_series_head(out, &answer->query) : -1;
+
+    if (rc == 0)
+        fputs(",\"buckets\":[", out);
+    for (size_t b = 0; rc == 0 && b < grid->buckets; b++) {
+        if (b > 0)
+            fputc(',', out);
+        rc = put_bucket(out, answer, grid, b, names, hidden);
+    }
+    if (rc == 0)
+        fputs("]}", out);
+    if (out != NULL && ferror(out) != 0)
+        rc = -1;
+    if (out != NULL && fclose(out) != 0)
+        rc = -1;
+    for (size_t v = 0; names != NULL && v < grid->values; v++)
+        free(names[v]);
+    free(names);
+    if (rc != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 /* start,total,<value>...: one record per bucket; a hidden number is an
  * empty field. */
 static void
-series_csv(struct csv *csv, const json_t *body, const json_t *names)
+series_csv(struct csv *csv, const struct trend_grid *grid, const bool *hidden)
 {
-    size_t  i;
-    json_t *bucket, *name;
+    size_t width = 1 + grid->values;
 
     csv_field(csv, "start");
     csv_field(csv, "total");
-    json_array_foreach(names, i, name)
-        csv_field(csv, json_string_value(name));
+    for (size_t v = 0; v < grid->values; v++)
+        csv_field(csv, grid->names[v]);
     csv_end_record(csv);
-    json_array_foreach(json_object_get(body, "buckets"), i, bucket) {
-        size_t v;
-
-        csv_field(csv, json_string_value(json_object_get(bucket, "start")));
-        csv_number(csv, json_object_get(bucket, "total"));
-        json_array_foreach(names, v, name)
-            csv_number(csv, json_object_get(json_object_get(bucket, "values"),
-                                            json_string_value(name)));
+    for (size_t b = 0; b < grid->buckets; b++) {
+        csv_field(csv, grid->starts[b]);
+        for (size_t c = 0; c < width; c++) {
+            if (hidden[b * width + c])
+                csv_field(csv, NULL);
+            else
+                csv_int(csv, grid->metric[b * width + c]);
+        }
         csv_end_record(csv);
     }
 }
 
 static void
-respond_too_many(struct response *resp, const struct request *req, const json_t *data)
+respond_too_many(struct response *resp, const struct request *req,
+                 const struct trend_grid *grid)
 {
     struct violations errs;
 
     violations_init(&errs);
     violations_add(&errs, "by", "too_many_cells",
-                   "gives %lld buckets x %lld values; at most %d: choose a longer interval, a "
+                   "gives %zu buckets x %zu values; at most %d: choose a longer interval, a "
                    "shorter range or a filter",
-                   (long long)json_integer_value(json_object_get(data, "buckets")),
-                   (long long)json_integer_value(json_object_get(data, "values")),
-                   TREND_QUERY_CELLS_MAX);
+                   grid->buckets, grid->values, TREND_QUERY_CELLS_MAX);
     respond_invalid_query(resp, req, &errs);
 }
 
@@ -468,30 +535,49 @@ out:
     csv_free(&csv);
 }
 
+/* The series as CSV or JSON text; NULL when out of memory. */
+static char *
+series_text(const struct trends_answer *answer, const bool *hidden, size_t *len)
+{
+    struct csv csv = {0};
+    char      *text = NULL;
+
+    if (!answer->csv)
+        return series_json(answer, hidden, len);
+    if (csv_init(&csv) == 0) {
+        series_csv(&csv, answer->grid, hidden);
+        text = csv_take(&csv, len);
+    }
+    csv_free(&csv);
+    return text;
+}
+
 void
 trends_series(struct request *req, struct response *resp)
 {
     struct trends_answer answer;
-    struct csv           csv = {0};
-    json_t              *body = NULL;
+    bool                *hidden = NULL;
+    char                *text;
+    size_t               len = 0;
 
     if (trends_answer_read(req, resp, TREND_ROUTE_SERIES, &answer) != 0)
         goto out;
-    if (json_is_true(json_object_get(answer.data, "too_many"))) {
-        respond_too_many(resp, req, answer.data);
+    if (answer.grid->too_many) {
+        respond_too_many(resp, req, answer.grid);
         goto out;
     }
-    body = series_body(&answer);
-    if (body == NULL || (answer.csv && csv_init(&csv) != 0))
+    hidden = calloc(answer.grid->buckets * (1 + answer.grid->values) + 1, sizeof(*hidden));
+    if (hidden == NULL)
         goto out;
-    if (answer.csv)
-        series_csv(&csv, body, json_object_get(answer.data, "values"));
-    trends_answer_send(resp, &answer, body, &csv);
-    body = NULL;
+    series_hide(&answer, answer.grid, hidden);
+    text = series_text(&answer, hidden, &len);
+    if (text != NULL) {
+        respond_text(resp, 200, answer.csv ? CSV_MEDIA_TYPE : "application/json", text, len);
+        trends_source_header(resp, &answer);
+    }
 out:
-    json_decref(body);
-    json_decref(answer.data);
-    csv_free(&csv);
+    free(hidden);
+    trend_grid_free(answer.grid);
 }
 
 /* ---- top ------------------------------------------------------------------ */

@@ -23,8 +23,10 @@ void trends_summary(struct request *req, struct response *resp);
 struct trends_answer {
     struct trend_query query;
     enum trend_source  source;
-    /* The store's answer (see store/trends_store.h); owned. */
+    /* The store's answer (see store/trends_store.h); owned: a series'
+     * table in grid, the others' JSON in data. */
     json_t            *data;
+    struct trend_grid *grid;
     /* Counts under k are hidden from this caller. */
     bool               suppress;
     unsigned           k;
@@ -43,7 +45,8 @@ void trends_answer_route(struct request *req, struct response *resp, enum trend_
                          trends_body_fn body_of, trends_csv_fn csv_of);
 
 /* Parses the request's query for `route`, picks the source and reads the
- * numbers. Returns 0 with *answer filled (release answer->data), or -1
+ * numbers. Returns 0 with *answer filled (release answer->data, or for a
+ * series answer->grid with trend_grid_free), or -1
  * after filling resp with the refusal (400 naming every bad parameter,
  * 503, 500). Borrows req. */
 int trends_answer_read(struct request *req, struct response *resp, enum trend_route route,

@@ -500,7 +500,7 @@ const char statements_import_copy_sql[] =
  *           loss in it; victims_with_loss twice);
  *   kind 2  alone, when more cells are found than TREND_QUERY_CELLS_MAX
  *           values could fill: n buckets, reports = the number of values.
- * trend_cells_dense (domain/trend_cells.c) makes the table. */
+ * trend_cells_grid (domain/trend_cells.c) makes the table. */
 /* The buckets of a series (local_start, ord from 0, start with the zone's
  * offset), from the one holding `from` to the one holding `to` minus 1 us. */
 #define TREND_SERIES_BUCKETS(from, to, tz, interval)                                          \

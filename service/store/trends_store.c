@@ -250,32 +250,32 @@ trends_begin(struct db_conn *conn, bool base, bool generic)
 
 /* The rows of a series statement (TREND_SERIES_TAIL: kind, n, text,
  * reports, metric, count; the cells' rows may be several per cell, as
- * TREND_SERIES_ROWS_SQL answers them, and trend_cells_dense adds them up)
- * as the table of trend_cells_dense. NULL when they are not of that shape
+ * TREND_SERIES_ROWS_SQL answers them, and trend_cells_grid adds them up)
+ * as the table of trend_cells_grid. NULL when they are not of that shape
  * or memory runs out. Borrows res. */
-static json_t *
-series_table(const PGresult *res)
+static struct trend_grid *
+series_grid(const PGresult *res)
 {
     int                rows = PQntuples(res);
     size_t             buckets = 0, count = 0;
     const char       **starts;
     struct trend_cell *cells;
-    json_t            *out = NULL;
+    struct trend_grid *out = NULL;
 
     for (int i = 0; i < rows; i++) {
         const char *kind = PQgetvalue(res, i, 0);
 
-        if (strcmp(kind, "2") == 0)
+        if (kind[0] == '2')
             return trend_cells_too_many(strtoull(PQgetvalue(res, i, 1), NULL, 10),
                                         strtoull(PQgetvalue(res, i, 3), NULL, 10));
-        buckets += strcmp(kind, "0") == 0;
+        buckets += kind[0] == '0';
     }
     starts = calloc(buckets + 1, sizeof(*starts));
     cells = calloc((size_t)rows - buckets + 1, sizeof(*cells));
     for (int i = 0; starts != NULL && cells != NULL && i < rows; i++) {
         size_t n = strtoull(PQgetvalue(res, i, 1), NULL, 10);
 
-        if (strcmp(PQgetvalue(res, i, 0), "0") == 0) {
+        if (PQgetvalue(res, i, 0)[0] == '0') {
             if (n < buckets)
                 starts[n] = PQgetvalue(res, i, 2);
             continue;
@@ -287,7 +287,7 @@ series_table(const PGresult *res)
         cells[count++].count = strtoll(PQgetvalue(res, i, 5), NULL, 10);
     }
     if (starts != NULL && cells != NULL)
-        out = trend_cells_dense(starts, buckets, cells, count, TREND_QUERY_CELLS_MAX);
+        out = trend_cells_grid(starts, buckets, cells, count, TREND_QUERY_CELLS_MAX);
     free(starts);
     free(cells);
     return out;
@@ -320,58 +320,82 @@ series_cut(const PGresult *res)
     int rows = PQntuples(res), cells = 0;
 
     for (int i = 0; i < rows; i++)
-        cells += strcmp(PQgetvalue(res, i, 0), "1") == 0;
+        cells += PQgetvalue(res, i, 0)[0] == '1';
     return cells > TREND_SERIES_ROWS_MAX;
 }
 
-/* Runs statement id and makes its answer: the table of a series, the
- * JSON of the others. A series of more rollup rows than the rows
- * statement answers is summed by the statement that counts its cells. */
+/* Runs a series statement into *out. A series of more rollup rows than
+ * the rows statement answers is summed by the statement that counts its
+ * cells, with the same parameters. */
 static enum store_status
-trends_run(struct db_conn *conn, const struct trend_query *query, enum statement id,
-           const char **params, json_t **out)
+trends_series(struct db_conn *conn, enum statement id, const char **params,
+              struct trend_grid **out)
 {
     enum store_status status;
-    PGresult         *res;
+    PGresult         *res = db_run(conn, id, params, &status);
 
-    if (id == STMT_TRENDS_TOP_PRUNED)
-        return trends_top(conn, query, params, out);
-    if (query->route != TREND_ROUTE_SERIES)
-        return db_run_json(conn, id, params, out);
-    res = db_run(conn, id, params, &status);
     if (res != NULL && id == STMT_TRENDS_SERIES_ROWS && series_cut(res)) {
         PQclear(res);
         res = db_run(conn, STMT_TRENDS_SERIES_DAILY, params, &status);
     }
     if (res == NULL)
         return status;
-    *out = series_table(res);
+    *out = series_grid(res);
     PQclear(res);
     return *out != NULL ? STORE_OK : STORE_FAILED;
+}
+
+/* Runs the route's statement in its own transaction: into *grid for a
+ * series, *json for the others (the other NULL). */
+static enum store_status
+trends_exec(struct db_conn *conn, const struct trend_query *query, enum trend_source source,
+            json_t **json, struct trend_grid **grid)
+{
+    const char       *params[TREND_PARAMS_MAX] = {0};
+    char              limit[16];
+    bool              base = source == TREND_SOURCE_BASE;
+    enum statement    id;
+    enum store_status status;
+
+    snprintf(limit, sizeof(limit), "%u", query->limit);
+    id = choose(query, source, params, limit);
+    status = trends_begin(conn, base, !base && grid == NULL);
+    if (status == STORE_OK)
+        status = grid != NULL                  ? trends_series(conn, id, params, grid)
+               : id == STMT_TRENDS_TOP_PRUNED ? trends_top(conn, query, params, json)
+                                              : db_run_json(conn, id, params, json);
+    if (status == STORE_OK)
+        status = db_commit(conn);
+    if (status != STORE_OK)
+        db_rollback(conn);
+    return status;
 }
 
 enum store_status
 trends_store_read(struct db_conn *conn, const struct trend_query *query,
                   enum trend_source source, json_t **out)
 {
-    const char       *params[TREND_PARAMS_MAX] = {0};
-    char              limit[16];
-    bool              series = query->route == TREND_ROUTE_SERIES;
-    bool              base = source == TREND_SOURCE_BASE;
-    enum statement    id;
     enum store_status status;
 
     *out = NULL;
-    snprintf(limit, sizeof(limit), "%u", query->limit);
-    id = choose(query, source, params, limit);
-    status = trends_begin(conn, base, !base && !series);
-    if (status == STORE_OK)
-        status = trends_run(conn, query, id, params, out);
-    if (status == STORE_OK)
-        status = db_commit(conn);
+    status = trends_exec(conn, query, source, out, NULL);
     if (status != STORE_OK) {
-        db_rollback(conn);
         json_decref(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
+enum store_status
+trends_store_series(struct db_conn *conn, const struct trend_query *query,
+                    enum trend_source source, struct trend_grid **out)
+{
+    enum store_status status;
+
+    *out = NULL;
+    status = trends_exec(conn, query, source, NULL, out);
+    if (status != STORE_OK) {
+        trend_grid_free(*out);
         *out = NULL;
     }
     return status;

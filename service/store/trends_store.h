@@ -1,7 +1,8 @@
 /*
  * The numbers behind the trend routes: one statement per route and source
  * (daily rollup, hourly rollup, base tables; see statements.c), each
- * answering one JSON document, plus PostgreSQL's list of time zones.
+ * answering one JSON document, or for a series the rows of its table,
+ * plus PostgreSQL's list of time zones.
  */
 #ifndef FRAUD_TRENDS_STORE_H
 #define FRAUD_TRENDS_STORE_H
@@ -9,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "domain/trend_cells.h"
 #include "domain/trend_query.h"
 #include "store/db.h"
 
@@ -19,15 +21,9 @@
  * unknown zone. */
 enum store_status trends_store_zone(struct db_conn *conn, const char *tz, long *utc_offset_s);
 
-/* Runs the statement of query->route for `source` and returns its answer
- * in *out (a new reference), for the handler to suppress and shape:
- *   series   {"too_many": false, "values": [v, ...],
- *             "buckets": [{"start": "2026-03-01T00:00:00+08:00",
- *                          "cells": [[metric, count], ...]}]}
- *            cells[0] the bucket's total, cells[1 + i] values[i]; count is
- *            what suppression goes by. More than TREND_QUERY_CELLS_MAX
- *            buckets x values: {"too_many": true, "buckets": n, "values": n}.
- *            (The statements answer sparse; trend_cells_dense makes this.)
+/* Runs the statement of query->route (any but series) for `source` and
+ * returns its answer in *out (a new reference), for the handler to
+ * suppress and shape:
  *   top      {"items": [{"value", "reports", "previous_reports",
  *             "loss": {"CNY": {"amount", "victims"}}, "first_seen", "last_seen"}]}
  *   funnel   {"stages": [{"stage", "reached"}]} in the stages' order
@@ -38,5 +34,13 @@ enum store_status trends_store_zone(struct db_conn *conn, const char *tz, long *
  * Times are RFC 3339 UTC. Borrows conn and query. */
 enum store_status trends_store_read(struct db_conn *conn, const struct trend_query *query,
                                     enum trend_source source, json_t **out);
+
+/* The same for a series: its table in *out (domain/trend_cells.h; the
+ * caller frees it with trend_grid_free), starts like
+ * "2026-03-01T00:00:00+08:00", each cell's metric and the count
+ * suppression goes by; too_many when it would have more than
+ * TREND_QUERY_CELLS_MAX cells. Borrows conn and query. */
+enum store_status trends_store_series(struct db_conn *conn, const struct trend_query *query,
+                                      enum trend_source source, struct trend_grid **out);
 
 #endif

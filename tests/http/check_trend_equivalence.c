@@ -963,7 +963,7 @@ START_TEST(test_top_pruned_equals_full)
 END_TEST
 
 /* A series statement's answer with the rows of each cell added up, as
- * trend_cells_dense adds them ("kind|n|text|reports|metric|count;..."),
+ * trend_cells_grid adds them ("kind|n|text|reports|metric|count;..."),
  * and the number of its cell rows: SERIES_SUMMED_HEAD, the statement,
  * SERIES_SUMMED_TAIL. */
 #define SERIES_SUMMED_HEAD                                                                    \

@@ -17,7 +17,37 @@
 
 #define CELL_CASES_MIN 10
 
-/* trend_cells_dense of the sparse answer written as JSON. */
+/* A grid in the JSON of cells.tsv: {"too_many": false, "values": [...],
+ * "buckets": [{"start", "cells": [[metric, count], ...]}]}, or
+ * {"too_many": true, "buckets": n, "values": n}. */
+static json_t *
+grid_json(const struct trend_grid *grid)
+{
+    size_t  width = 1 + grid->values;
+    json_t *values = json_array(), *buckets = json_array();
+
+    if (grid->too_many) {
+        json_decref(values);
+        json_decref(buckets);
+        return json_pack("{s:b, s:I, s:I}", "too_many", 1, "buckets", (json_int_t)grid->buckets,
+                         "values", (json_int_t)grid->values);
+    }
+    for (size_t v = 0; v < grid->values; v++)
+        json_array_append_new(values, json_string(grid->names[v]));
+    for (size_t b = 0; b < grid->buckets; b++) {
+        json_t *row = json_array();
+
+        for (size_t c = 0; c < width; c++)
+            json_array_append_new(row, json_pack("[I, I]", grid->metric[b * width + c],
+                                                 grid->count[b * width + c]));
+        json_array_append_new(buckets, json_pack("{s:s, s:o}", "start", grid->starts[b],
+                                                 "cells", row));
+    }
+    return json_pack("{s:b, s:o, s:o}", "too_many", 0, "values", values, "buckets", buckets);
+}
+
+/* trend_cells_grid of the sparse answer written as JSON, as JSON (NULL
+ * when it refuses). */
 static json_t *
 dense_of(const json_t *sparse, size_t max_cells)
 {
@@ -26,6 +56,7 @@ dense_of(const json_t *sparse, size_t max_cells)
     size_t             buckets = json_array_size(starts), count = json_array_size(cells);
     const char       **names = calloc(buckets + 1, sizeof(*names));
     struct trend_cell *list = calloc(count + 1, sizeof(*list));
+    struct trend_grid *grid;
     json_t            *out;
 
     ck_assert(names != NULL && list != NULL);
@@ -40,7 +71,9 @@ dense_of(const json_t *sparse, size_t max_cells)
         list[i].metric = json_integer_value(json_array_get(cell, 3));
         list[i].count = json_integer_value(json_array_get(cell, 4));
     }
-    out = trend_cells_dense(names, buckets, list, count, max_cells);
+    grid = trend_cells_grid(names, buckets, list, count, max_cells);
+    out = grid != NULL ? grid_json(grid) : NULL;
+    trend_grid_free(grid);
     free(names);
     free(list);
     return out;
