@@ -127,10 +127,10 @@ LEFT JOIN loss l USING (value)
 ORDER BY t.reports DESC, t.value;
 
 -- name: top_region
--- Regions at county level (the report's own code), as the route ranks them;
--- otherwise as top_indicator.
+-- Regions at county level (the report's own code), as the route ranks them:
+-- reports without a region are no region's; otherwise as top_indicator.
 WITH hits AS (
-    SELECT COALESCE(r.region::text, '000000') AS value,
+    SELECT r.region::text AS value,
            COALESCE(r.occurred_at, r.reported_at) >= :'from' AS current,
            COALESCE(r.occurred_at, r.reported_at) AS at, r.loss_currency, r.loss_minor
     FROM reports r
@@ -138,7 +138,8 @@ WITH hits AS (
           >= :'from'::timestamptz - (:'to'::timestamptz - :'from'::timestamptz)
       AND COALESCE(r.occurred_at, r.reported_at) < :'to'
       AND (:'scam_type' = '' OR r.scam_type = :'scam_type')
-      AND (:'channel' = '' OR r.channel = :'channel')),
+      AND (:'channel' = '' OR r.channel = :'channel')
+      AND r.region IS NOT NULL),
 top AS (
     SELECT value, count(*) FILTER (WHERE current) AS reports,
            count(*) FILTER (WHERE NOT current) AS previous_reports,
