@@ -495,8 +495,8 @@ demo_generate(struct db_conn *conn, long long reports, long long days, long long
     d.now = time(NULL);
     d.phone_pool = (size_t)(d.reports / 20 > 100 ? d.reports / 20 : 100);
     d.app_pool = (size_t)(d.reports / 200 > 50 ? d.reports / 200 : 50);
-    d.log_phones = demo_log((double)d.phone_pool + 1.0);
     d.account_pool = (size_t)(d.reports / 40 > 100 ? d.reports / 40 : 100);
+    d.log_phones = demo_log((double)d.phone_pool + 1.0);
     d.log_apps = demo_log((double)d.app_pool + 1.0);
     d.log_accounts = demo_log((double)d.account_pool + 1.0);
     exit_status = load(conn, &d);
