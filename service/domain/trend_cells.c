@@ -103,16 +103,16 @@ values_number(struct values *v, struct trend_grid *grid)
         order[e] = &v->entries[e];
     qsort(order, v->count, sizeof(*order), entry_compare);
     grid->names = calloc(v->count + 1, sizeof(*grid->names));
-    for (size_t e = 0; grid->names != NULL && e < v->count; e++) {
+    if (grid->names == NULL)
+        rc = -1;
+    for (size_t e = 0; rc == 0 && e < v->count; e++) {
         if (order[e]->reports <= 0)
             continue;
         order[e]->column = 1 + grid->values;
         grid->names[grid->values] = strdup(order[e]->name);
         if (grid->names[grid->values++] == NULL)
-            break;
+            rc = -1;
     }
-    if (grid->names == NULL || (grid->values > 0 && grid->names[grid->values - 1] == NULL))
-        rc = -1;
     free(order);
     return rc;
 }
