@@ -700,10 +700,14 @@ const char statements_import_copy_sql[] =
 /* The rest of a top-N list from the rollups, once `ranked` (value,
  * reports, loss) holds it: each value's reports in the period before (one
  * index scan per piece for all), and its first and last day with reports
- * in the range (through the daily table's index by value and day). */
+ * in the range (through the daily table's index by value and day).
+ * `previous` is materialized: in the plan made for any values, with no
+ * idea how many values are ranked, PostgreSQL otherwise summed the period
+ * before again for each of them (a year's top 100: 18 ms instead of 12). */
 #define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
 #define TREND_TOP_ROLLUP_TAIL(daily, monthly, key)                                            \
-    " previous AS (SELECT t.value, sum(t.reports) AS reports FROM ("                          \
+    " previous AS MATERIALIZED (SELECT t.value, sum(t.reports) AS reports"                    \
+    " FROM ("                                                                                 \
     TREND_TIERED("t.value,", daily, monthly,                                                  \
                  key " AND t.value = ANY (ARRAY(SELECT value FROM ranked))", TREND_P_FROM,   \
                  TREND_D_FROM, "true", "true") ") t GROUP BY 1),"                             \
