@@ -3,6 +3,7 @@
  * then wait for SIGINT/SIGTERM and take it all down in reverse.
  */
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,6 +50,19 @@ block_stop_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Freed memory stays with the process for the next request. By default
+ * glibc hands the free top of a thread's heap back to the kernel once it
+ * passes 128 KB and serves big blocks by mmap, so every trend answer of
+ * thousands of rows (the database's result, the table, the text) took
+ * its memory back a page fault at a time (measured: a quarter of the
+ * service's CPU on a year's series by prefecture). */
+static void
+keep_freed_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+}
+
 static int
 serve(const struct config *cfg, int migrations)
 {
@@ -74,6 +88,7 @@ serve(const struct config *cfg, int migrations)
     int             sig;
 
     block_stop_signals(&stop);
+    keep_freed_memory();
     if (db == NULL || app_init(&app, cfg, db, migrations) != 0) {
         db_destroy(db);
         return EXIT_FAILURE;
