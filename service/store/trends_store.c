@@ -248,6 +248,14 @@ trends_begin(struct db_conn *conn, bool base, bool generic)
     return status;
 }
 
+/* Column col of row i, or `same` when it is NULL (TREND_SERIES_ROWS_SQL's
+ * metric and count of the reports metric). */
+static long long
+counter_or(const PGresult *res, int i, int col, long long same)
+{
+    return PQgetisnull(res, i, col) ? same : strtoll(PQgetvalue(res, i, col), NULL, 10);
+}
+
 /* The rows of a series statement (TREND_SERIES_TAIL: kind, n, text,
  * reports, metric, count; the cells' rows may be several per cell, as
  * TREND_SERIES_ROWS_SQL answers them, and trend_cells_grid adds them up)
@@ -283,8 +291,9 @@ series_grid(const PGresult *res)
         cells[count].bucket = n;
         cells[count].value = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
         cells[count].reports = strtoll(PQgetvalue(res, i, 3), NULL, 10);
-        cells[count].metric = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-        cells[count++].count = strtoll(PQgetvalue(res, i, 5), NULL, 10);
+        cells[count].metric = counter_or(res, i, 4, cells[count].reports);
+        cells[count].count = counter_or(res, i, 5, cells[count].reports);
+        count++;
     }
     if (starts != NULL && cells != NULL)
         out = trend_cells_grid(starts, buckets, cells, count, TREND_QUERY_CELLS_MAX);

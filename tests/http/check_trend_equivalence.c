@@ -963,14 +963,15 @@ START_TEST(test_top_pruned_equals_full)
 END_TEST
 
 /* A series statement's answer with the rows of each cell added up, as
- * trend_cells_grid adds them ("kind|n|text|reports|metric|count;..."),
- * and the number of its cell rows: SERIES_SUMMED_HEAD, the statement,
- * SERIES_SUMMED_TAIL. */
+ * trend_cells_grid adds them ("kind|n|text|reports|metric|count;..."; a
+ * NULL metric or count is the row's reports), and the number of its cell
+ * rows: SERIES_SUMMED_HEAD, the statement, SERIES_SUMMED_TAIL. */
 #define SERIES_SUMMED_HEAD                                                                    \
     "SELECT string_agg(concat_ws('|', kind, n, text, reports, metric, count), ';'"           \
     "  ORDER BY kind, n, text COLLATE \"C\"), COALESCE(sum(raw) FILTER (WHERE kind = 1), 0)"  \
-    " FROM (SELECT kind, n, text, sum(reports) AS reports, sum(metric) AS metric,"           \
-    "  sum(count) AS count, count(*) AS raw FROM ("
+    " FROM (SELECT kind, n, text, sum(reports) AS reports,"                                   \
+    "  sum(COALESCE(metric, reports)) AS metric, sum(COALESCE(count, reports)) AS count,"     \
+    "  count(*) AS raw FROM ("
 #define SERIES_SUMMED_TAIL ") x GROUP BY 1, 2, 3) y"
 
 /* The series statement that answers rollup rows, summed per cell, against
