@@ -442,7 +442,7 @@ const char statements_import_copy_sql[] =
 #define TREND_D_TO   "trend_day($2::timestamptz)"
 
 /* The rows of a daily rollup and its monthly tier whose signed sum is the
- * days [lo, hi) (trend_pieces, migrations/0017; months and subtract are
+ * days [lo, hi) (trend_pieces, migrations/0019; months and subtract are
  * SQL booleans), where `cond` holds: (period, monthly, `keys` (empty, or
  * columns of t each followed by a comma), currency, the counters
  * reports, loss_minor_sum, victims_with_loss times the piece's sign, and

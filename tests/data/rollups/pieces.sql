@@ -1,11 +1,11 @@
--- trend_pieces (migrations/0017) over a grid of ranges: starts on every
+-- trend_pieces (migrations/0019) over a grid of ranges: starts on every
 -- other day of 2024 (a leap year) and January 2025, lengths from empty to
 -- more than a year, cutting months anywhere, in its three modes. Returns
 -- one row:
 --   wrong     days whose signed coverage is not 1 inside the range and 0
 --             outside it (a month piece covers each day of its months;
 --             days up to 31 beyond either end are checked)
---   too_many  ranges cut into more than 5 pieces
+--   too_many  ranges cut into more than 3 pieces, or more than one of months
 --   negative  pieces taken away although subtract is false, or month
 --             pieces although months is false
 --   dearer    ranges that the subtracting mode reads in more rows (a day
@@ -46,7 +46,8 @@ coverage AS (
 SELECT (SELECT count(*) FROM coverage
         WHERE covered <> CASE WHEN d >= d0 AND d < d1 THEN 1 ELSE 0 END) AS wrong,
        (SELECT count(*) FROM (SELECT 1 FROM pieces GROUP BY d0, d1, months, subtract
-                              HAVING count(*) > 5) x) AS too_many,
+                              HAVING count(*) > 3 OR count(*) FILTER (WHERE monthly) > 1) x)
+           AS too_many,
        (SELECT count(*) FROM pieces WHERE (NOT subtract AND sign < 0)
                                        OR (NOT months AND monthly)) AS negative,
        (SELECT count(*) FROM cost s JOIN cost a ON a.d0 = s.d0 AND a.d1 = s.d1
