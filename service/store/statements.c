@@ -686,22 +686,34 @@ const char statements_import_copy_sql[] =
 /* The values that the query `values` returns, each with its reports in
  * the range and its losses by currency (loss: the JSON of TREND_TOP_JSON),
  * from their rows of the rollup tiers where `key` holds: one index scan
- * per piece of the range for all of them. */
+ * per piece of the range for all of them. With them, the first day with
+ * reports among the rows of added day pieces (first_day) and the first
+ * month with reports among those of the added month piece (first_month):
+ * pieces do not overlap, so a first_day before first_month is the first
+ * day seen in the range (TREND_TOP_ROLLUP_TAIL). */
 #define TREND_TOP_SUMS(values, daily, monthly, key)                                           \
     "SELECT c.value, sum(c.reports) AS reports,"                                              \
     "  COALESCE(json_object_agg(c.currency, json_build_object('amount', c.amount,"            \
     "    'victims', c.victims) ORDER BY c.currency)"                                          \
-    "    FILTER (WHERE c.currency <> '' AND c.reports > 0), '{}') AS loss"                    \
+    "    FILTER (WHERE c.currency <> '' AND c.reports > 0), '{}') AS loss,"                   \
+    "  min(c.first_day) AS first_day, min(c.first_month) AS first_month"                      \
     " FROM (SELECT t.value, t.currency, sum(t.reports) AS reports,"                           \
-    "   sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims FROM ("          \
+    "   sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims,"                \
+    "   min(t.period) FILTER (WHERE t.sign > 0 AND t.reports > 0 AND NOT t.monthly)"          \
+    "     AS first_day,"                                                                      \
+    "   min(t.period) FILTER (WHERE t.sign > 0 AND t.reports > 0 AND t.monthly)"              \
+    "     AS first_month FROM ("                                                              \
     TREND_TIERED_RANGE("t.value,", daily, monthly,                                            \
                        key " AND t.value = ANY (ARRAY(" values "))") ") t"                    \
     "   GROUP BY 1, 2) c GROUP BY c.value"
 
-/* The rest of a top-N list from the rollups, once `ranked` (value,
- * reports, loss) holds it: each value's reports in the period before (one
- * index scan per piece for all), and its first and last day with reports
- * in the range (through the daily table's index by value and day).
+/* The rest of a top-N list from the rollups, once `ranked` (TREND_TOP_SUMS'
+ * columns) holds it: each value's reports in the period before (one index
+ * scan per piece for all), and its first and last day with reports in the
+ * range: the first from TREND_TOP_SUMS when its day pieces show it (a year
+ * cut mid-month starts with days; a value listed for a year nearly always
+ * has reports in them), otherwise, as the last, through the daily table's
+ * index by value and day.
  * `previous` is materialized: in the plan made for any values, with no
  * idea how many values are ranked, PostgreSQL otherwise summed the period
  * before again for each of them (a year's top 100: 18 ms instead of 12). */
@@ -713,9 +725,10 @@ const char statements_import_copy_sql[] =
                  key " AND t.value = ANY (ARRAY(SELECT value FROM ranked))", TREND_P_FROM,   \
                  TREND_D_FROM, "true", "true") ") t GROUP BY 1),"                             \
     " top AS (SELECT r.value, r.reports, r.loss, COALESCE(p.reports, 0) AS previous_reports," \
-    "   (SELECT to_char(min(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " key                \
+    "   to_char(CASE WHEN r.first_day < COALESCE(r.first_month, 'infinity')"                  \
+    "     THEN r.first_day ELSE (SELECT min(t.day) FROM " daily " t WHERE " key                \
     "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
-    "     AND t.reports > 0) AS first_seen,"                                                  \
+    "     AND t.reports > 0) END, 'YYYY-MM-DD') AS first_seen,"                               \
     "   (SELECT to_char(max(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " key                \
     "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
     "     AND t.reports > 0) AS last_seen"                                                    \
