@@ -760,8 +760,9 @@ const char statements_import_copy_sql[] =
  * algorithm). The range is cut into pieces (trend_pieces); each day or
  * month of an added piece, and currency, is a list, read best first
  * through the rank indexes: its first $5 rows (the head) and the next
- * one, whose count (the list's floor; 0 when the list is shorter) bounds
- * the count there of every value outside the head. Pieces taken away
+ * one, whose count (the list's floor; 0 when the list is shorter, found
+ * in the list's own read) bounds the count there of every value outside
+ * the head. Pieces taken away
  * only lower counts, so a value has at most the sum over the lists of
  * its count where seen and the floor elsewhere (bound + gain), and a
  * value seen nowhere at most bound. The $4 values seen most (leaders)
@@ -781,19 +782,16 @@ const char statements_import_copy_sql[] =
     "WITH lists AS (SELECT DISTINCT period, monthly, currency FROM ("                         \
     TREND_TIERED_RANGE("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''") \
     "  ) t WHERE t.sign > 0),"                                                                \
-    " heads AS (SELECT l.period, l.monthly, l.currency, h.value, h.reports, h.n"              \
-    "  FROM lists l CROSS JOIN LATERAL ("                                                     \
-    "    SELECT * FROM " TREND_TOP_HEAD("trend_indicator_daily", "day") " d"                  \
-    "    WHERE NOT l.monthly UNION ALL"                                                       \
-    "    SELECT * FROM " TREND_TOP_HEAD("trend_indicator_monthly", "month") " m"              \
-    "    WHERE l.monthly) h),"                                                                \
-    " floors AS (SELECT period, monthly, currency,"                                           \
-    "   COALESCE(max(reports) FILTER (WHERE n > $5::integer), 0) AS floor"                    \
-    "   FROM heads GROUP BY 1, 2, 3),"                                                        \
-    " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM floors),"                     \
-    " seen AS (SELECT h.value, sum(h.reports) AS low, sum(h.reports - f.floor) AS gain"       \
-    "   FROM heads h JOIN floors f USING (period, monthly, currency)"                         \
-    "   WHERE h.n <= $5::integer GROUP BY h.value),"                                          \
+    " heads AS (SELECT h.* FROM lists l CROSS JOIN LATERAL ("                                 \
+    "   SELECT h.value, h.reports, h.n,"                                                      \
+    "     COALESCE(min(h.reports) FILTER (WHERE h.n > $5::integer) OVER (), 0) AS floor"      \
+    "   FROM (SELECT * FROM " TREND_TOP_HEAD("trend_indicator_daily", "day") " d"             \
+    "     WHERE NOT l.monthly UNION ALL"                                                      \
+    "     SELECT * FROM " TREND_TOP_HEAD("trend_indicator_monthly", "month") " m"             \
+    "     WHERE l.monthly) h) h),"                                                            \
+    " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM heads WHERE n = 1),"          \
+    " seen AS (SELECT value, sum(reports) AS low, sum(reports - floor) AS gain"               \
+    "   FROM heads WHERE n <= $5::integer GROUP BY value),"                                   \
     " leaders AS (" TREND_TOP_SUMS("SELECT value FROM seen"                                   \
                                    " ORDER BY low DESC, value COLLATE \"C\" LIMIT $4::integer", \
                                    TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
