@@ -663,15 +663,18 @@ const char statements_import_copy_sql[] =
     " to_char(max(" day ") FILTER (WHERE " counted "), 'YYYY-MM-DD') AS last_seen"
 
 /* The answer of a top-N list from `top` (value, reports, previous_reports,
- * first_seen, last_seen in order) and `loss`, the JSON of a listed
- * value's losses by currency ({"CNY": {"amount": .., "victims": ..}}). */
-#define TREND_TOP_JSON(loss)                                                                  \
-    " SELECT json_build_object('items', COALESCE(json_agg(json_build_object("                 \
-    "   'value', top.value, 'reports', top.reports,"                                           \
-    "   'previous_reports', top.previous_reports, 'loss', " loss ","                           \
-    "   'first_seen', top.first_seen, 'last_seen', top.last_seen)"                            \
-    "   ORDER BY top.reports DESC, top.value COLLATE \"C\"), '[]'))"                          \
-    " FROM top"
+ * first_seen, last_seen) and `loss`, the JSON of a listed value's losses
+ * by currency ({"CNY": {"amount": .., "victims": ..}}): a row per listed
+ * value, best first, those columns in that order, when `proved` holds;
+ * when it does not, one row of NULLs (a listed value is never NULL).
+ * Rows, not one JSON document: the service reads the numbers as they are
+ * instead of PostgreSQL writing a document and the service parsing it. */
+#define TREND_TOP_ROWS(loss, proved)                                                          \
+    " SELECT * FROM ("                                                                        \
+    "  SELECT top.value, top.reports, top.previous_reports, " loss " AS loss,"                \
+    "    top.first_seen, top.last_seen FROM top WHERE " proved                                \
+    "  UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE NOT " proved ") a"           \
+    " ORDER BY a.reports DESC, a.value COLLATE \"C\""
 
 /* The loss of a listed value from `losses` (value, currency, amount,
  * victims). */
@@ -684,7 +687,7 @@ const char statements_import_copy_sql[] =
 #define TREND_INDICATOR_MONTHLY "trend_indicator_monthly"
 
 /* The values that the query `values` returns, each with its reports in
- * the range and its losses by currency (loss: the JSON of TREND_TOP_JSON),
+ * the range and its losses by currency (loss: the JSON of TREND_TOP_ROWS),
  * from their rows of the rollup tiers where `key` holds: one index scan
  * per piece of the range for all of them. With them, the first day with
  * reports among the rows of added day pieces (first_day) and the first
@@ -720,7 +723,7 @@ const char statements_import_copy_sql[] =
  * each) and not joined (that plan compared each listed value with every
  * other: 10,000 comparisons for a top 100). */
 #define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
-#define TREND_TOP_ROLLUP_TAIL(daily, monthly, key)                                            \
+#define TREND_TOP_ROLLUP_TAIL(daily, monthly, key, proved)                                    \
     " previous AS (SELECT jsonb_object_agg(x.value, x.reports) AS reports FROM ("             \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
     TREND_TIERED("t.value,", daily, monthly,                                                  \
@@ -736,7 +739,7 @@ const char statements_import_copy_sql[] =
     "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
     "     AND t.reports > 0) AS last_seen"                                                    \
     "   FROM ranked r)"                                                                       \
-    TREND_TOP_JSON("top.loss")
+    TREND_TOP_ROWS("top.loss", proved)
 
 /* A top-N list that sums every value of the range: the rows where `key`
  * holds, of values where `listed` (empty, or " AND ..." on t) holds too;
@@ -748,7 +751,7 @@ const char statements_import_copy_sql[] =
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
     " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", daily, monthly, key) "),"       \
-    TREND_TOP_ROLLUP_TAIL(daily, monthly, key)
+    TREND_TOP_ROLLUP_TAIL(daily, monthly, key, "true")
 
 /* $3 kind (phone, app, account, url, region): the answer when
  * TREND_TOP_PRUNED_SQL cannot prove its own. */
@@ -770,10 +773,10 @@ const char statements_import_copy_sql[] =
  * $4 values reach it and no value whose most is below it can be listed.
  * Only the others that may reach it are summed too. If bound is below
  * threshold (or 0: every head was the whole list), no unseen value can
- * be listed either and the answer is exact; otherwise there is no row,
- * and the caller tries a longer head or runs TREND_TOP_DAILY_SQL. On
- * skewed counts, as indicator counts are, a head a little longer than the
- * limit proves nearly every answer. */
+ * be listed either and the answer is exact; otherwise the answer is a
+ * row of NULLs, and the caller tries a longer head or runs
+ * TREND_TOP_DAILY_SQL. On skewed counts, as indicator counts are, a head
+ * a little longer than the limit proves nearly every answer. */
 #define TREND_TOP_HEAD(table, period)                                                         \
     "(SELECT t.value, t.reports, row_number() OVER (ORDER BY t.reports DESC) AS n"            \
     "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
@@ -806,9 +809,9 @@ const char statements_import_copy_sql[] =
                                   "t.kind = $3") "),"                                         \
     " ranked AS (SELECT * FROM (SELECT * FROM leaders UNION ALL SELECT * FROM others) u"      \
     "   WHERE u.reports > 0 ORDER BY u.reports DESC, u.value COLLATE \"C\" LIMIT $4::integer)," \
-    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3")      \
-    " HAVING (SELECT reports FROM bound) = 0"                                                 \
-    "   OR (SELECT reports FROM bound) < (SELECT reports FROM threshold)"
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3",      \
+                          "((SELECT reports FROM bound) = 0"                                  \
+                          " OR (SELECT reports FROM bound) < (SELECT reports FROM threshold))")
 
 /* Counties ('000000', no region, is none) of one scam type, $3 the scope:
  * sums the scope's county rows of the range (a few thousand counties;
@@ -849,7 +852,7 @@ const char statements_import_copy_sql[] =
     "    count(*) FILTER (WHERE p.loss_minor > 0) AS victims"                                 \
     "  FROM pairs p JOIN top ON top.value = p.value"                                          \
     "  WHERE p.at >= $1::timestamptz AND p.currency IS NOT NULL GROUP BY 1, 2)"               \
-    TREND_TOP_JSON(TREND_TOP_LOSSES)
+    TREND_TOP_ROWS(TREND_TOP_LOSSES, "true")
 
 /* A funnel from `counts` (stage, reports): per stage of the code list, in
  * order, the reports at that stage or a later one (a running sum from the

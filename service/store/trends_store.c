@@ -302,23 +302,76 @@ series_grid(const PGresult *res)
     return out;
 }
 
-/* A pruned top-N list: each round's head in params[4] until one proves
- * its answer (a row); if none does, summing every value answers, with the
- * same parameters. */
+/* Column col of row i as text, or NULL when it is NULL. */
+static const char *
+text_or_null(const PGresult *res, int i, int col)
+{
+    return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
+}
+
+/* The rows of a top-N statement (TREND_TOP_ROWS: value, reports,
+ * previous_reports, loss as JSON, first_seen, last_seen) as
+ * {"items": [...]}, items in their order. NULL when memory runs out or a
+ * loss is not JSON. Borrows res. */
+static json_t *
+top_items(const PGresult *res)
+{
+    json_t *items = json_array();
+    int     rows = PQntuples(res);
+
+    for (int i = 0; items != NULL && i < rows; i++) {
+        json_t *item = json_pack(
+            "{s:s, s:I, s:I, s:o, s:s?, s:s?}", "value", PQgetvalue(res, i, 0), "reports",
+            (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "previous_reports",
+            (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10), "loss",
+            json_loads(PQgetvalue(res, i, 3), 0, NULL), "first_seen", text_or_null(res, i, 4),
+            "last_seen", text_or_null(res, i, 5));
+
+        if (json_array_append_new(items, item) != 0) {
+            json_decref(items);
+            items = NULL;
+        }
+    }
+    return items != NULL ? json_pack("{s:o}", "items", items) : NULL;
+}
+
+/* Runs a top-N statement into *out; STORE_NOT_FOUND when it could not
+ * prove its answer (TREND_TOP_ROWS: a row of NULLs). */
 static enum store_status
-trends_top(struct db_conn *conn, const struct trend_query *query, const char **params,
-           json_t **out)
+top_run(struct db_conn *conn, enum statement id, const char **params, json_t **out)
+{
+    enum store_status status;
+    PGresult         *res = db_run(conn, id, params, &status);
+
+    if (res == NULL)
+        return status;
+    if (PQntuples(res) == 1 && PQgetisnull(res, 0, 0))
+        status = STORE_NOT_FOUND;
+    else if ((*out = top_items(res)) == NULL)
+        status = STORE_FAILED;
+    PQclear(res);
+    return status;
+}
+
+/* A top-N list: a pruned one tries each round's head in params[4] until
+ * one proves its answer; if none does, summing every value answers, with
+ * the same parameters. */
+static enum store_status
+trends_top(struct db_conn *conn, const struct trend_query *query, enum statement id,
+           const char **params, json_t **out)
 {
     enum store_status status = STORE_NOT_FOUND;
     char              head[16];
 
+    if (id != STMT_TRENDS_TOP_PRUNED)
+        return top_run(conn, id, params, out);
     params[4] = head;
     for (unsigned round = 0; status == STORE_NOT_FOUND && round < TOP_HEAD_ROUNDS; round++) {
         top_head(query, round, head, sizeof(head));
-        status = db_run_json(conn, STMT_TRENDS_TOP_PRUNED, params, out);
+        status = top_run(conn, STMT_TRENDS_TOP_PRUNED, params, out);
     }
     if (status == STORE_NOT_FOUND)
-        status = db_run_json(conn, STMT_TRENDS_TOP_DAILY, params, out);
+        status = top_run(conn, STMT_TRENDS_TOP_DAILY, params, out);
     return status;
 }
 
@@ -370,9 +423,9 @@ trends_exec(struct db_conn *conn, const struct trend_query *query, enum trend_so
     id = choose(query, source, params, limit);
     status = trends_begin(conn, base, !base && grid == NULL);
     if (status == STORE_OK)
-        status = grid != NULL                  ? trends_series(conn, id, params, grid)
-               : id == STMT_TRENDS_TOP_PRUNED ? trends_top(conn, query, params, json)
-                                              : db_run_json(conn, id, params, json);
+        status = grid != NULL                       ? trends_series(conn, id, params, grid)
+               : query->route == TREND_ROUTE_TOP ? trends_top(conn, query, id, params, json)
+                                                   : db_run_json(conn, id, params, json);
     if (status == STORE_OK)
         status = db_commit(conn);
     if (status != STORE_OK)
