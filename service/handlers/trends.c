@@ -356,6 +356,24 @@ put_json_string(FILE *out, const char *text)
     return rc;
 }
 
+/* Writes n in decimal. A series writes thousands of numbers, and
+ * fprintf's format parsing was a sixth of the service's time for a year
+ * by prefecture. */
+static void
+put_int(FILE *out, int64_t n)
+{
+    char     digits[24], *p = digits + sizeof(digits);
+    uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (n < 0)
+        *--p = '-';
+    fwrite(p, 1, (size_t)(digits + sizeof(digits) - p), out);
+}
+
 /* Writes a cell: its metric, or null when hidden. */
 static void
 put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
@@ -363,7 +381,7 @@ put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
     if (hidden)
         fputs("null", out);
     else
-        fprintf(out, "%" PRId64, grid->metric[at]);
+        put_int(out, grid->metric[at]);
 }
 
 /* One bucket of the answer: {"start", "total", "values": {name: metric}
@@ -384,7 +402,10 @@ put_bucket(FILE *out, const struct trends_answer *answer, const struct trend_gri
     if (answer->query.by != TREND_DIM_TOTAL) {
         fputs(",\"values\":{", out);
         for (size_t v = 0; v < grid->values; v++) {
-            fprintf(out, "%s%s:", v > 0 ? "," : "", names[v]);
+            if (v > 0)
+                fputc(',', out);
+            fputs(names[v], out);
+            fputc(':', out);
             put_cell(out, grid, row + 1 + v, hidden[row + 1 + v]);
             any |= hidden[row + 1 + v];
         }
