@@ -1,8 +1,9 @@
 /*
  * The numbers behind the trend routes: one statement per route and source
  * (daily rollup, hourly rollup, base tables; see statements.c), each
- * answering one JSON document, or for a series the rows of its table,
- * plus PostgreSQL's list of time zones.
+ * answering one JSON document, or rows (a series: the rows of its table; a
+ * top-N list: a row per listed value), plus PostgreSQL's list of time
+ * zones.
  */
 #ifndef FRAUD_TRENDS_STORE_H
 #define FRAUD_TRENDS_STORE_H
