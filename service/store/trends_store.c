@@ -248,6 +248,13 @@ trends_begin(struct db_conn *conn, bool base, bool generic)
     return status;
 }
 
+/* Column col of row i as text, or NULL when it is NULL. */
+static const char *
+text_or_null(const PGresult *res, int i, int col)
+{
+    return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
+}
+
 /* Column col of row i, or `same` when it is NULL (TREND_SERIES_ROWS_SQL's
  * metric and count of the reports metric). */
 static long long
@@ -289,7 +296,7 @@ series_grid(const PGresult *res)
             continue;
         }
         cells[count].bucket = n;
-        cells[count].value = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+        cells[count].value = text_or_null(res, i, 2);
         cells[count].reports = strtoll(PQgetvalue(res, i, 3), NULL, 10);
         cells[count].metric = counter_or(res, i, 4, cells[count].reports);
         cells[count].count = counter_or(res, i, 5, cells[count].reports);
@@ -300,13 +307,6 @@ series_grid(const PGresult *res)
     free(starts);
     free(cells);
     return out;
-}
-
-/* Column col of row i as text, or NULL when it is NULL. */
-static const char *
-text_or_null(const PGresult *res, int i, int col)
-{
-    return PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
 }
 
 /* The rows of a top-N statement (TREND_TOP_ROWS: value, reports,
