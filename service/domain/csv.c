@@ -4,9 +4,11 @@
  */
 #include "domain/csv.h"
 
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "domain/decimal.h"
 
 int
 csv_init(struct csv *csv)
@@ -51,7 +53,7 @@ csv_int(struct csv *csv, int64_t value)
     if (csv->out == NULL)
         return;
     separate(csv);
-    fprintf(csv->out, "%" PRId64, value);
+    decimal_write(csv->out, value);
 }
 
 void

@@ -8,7 +8,6 @@
  */
 #include "handlers/trends.h"
 
-#include <inttypes.h>
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "domain/decimal.h"
 #include "domain/report.h"
 #include "domain/role.h"
 #include "domain/trend_suppress.h"
@@ -356,24 +356,6 @@ put_json_string(FILE *out, const char *text)
     return rc;
 }
 
-/* Writes n in decimal. A series writes thousands of numbers, and
- * fprintf's format parsing was a sixth of the service's time for a year
- * by prefecture. */
-static void
-put_int(FILE *out, int64_t n)
-{
-    char     digits[24], *p = digits + sizeof(digits);
-    uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
-
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    if (n < 0)
-        *--p = '-';
-    fwrite(p, 1, (size_t)(digits + sizeof(digits) - p), out);
-}
-
 /* Writes a cell: its metric, or null when hidden. */
 static void
 put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
@@ -381,7 +363,7 @@ put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
     if (hidden)
         fputs("null", out);
     else
-        put_int(out, grid->metric[at]);
+        decimal_write(out, grid->metric[at]);
 }
 
 /* One bucket of the answer: {"start", "total", "values": {name: metric}

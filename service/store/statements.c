@@ -765,10 +765,9 @@ const char statements_import_copy_sql[] =
  * through the rank indexes: its first $5 rows (the head) and the next
  * one, whose count (the list's floor; 0 when the list is shorter, found
  * in the list's own read) bounds the count there of every value outside
- * the head. Pieces taken away
- * only lower counts, so a value has at most the sum over the lists of
- * its count where seen and the floor elsewhere (bound + gain), and a
- * value seen nowhere at most bound. The $4 values seen most (leaders)
+ * the head. Pieces taken away only lower counts, so a value has at most
+ * the sum over the lists of its count where seen and the floor elsewhere
+ * (bound + gain), and a value seen nowhere at most bound. The $4 values seen most (leaders)
  * are summed exactly; threshold is the least of those sums, so at least
  * $4 values reach it and no value whose most is below it can be listed.
  * Only the others that may reach it are summed too. If bound is below
