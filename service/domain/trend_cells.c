@@ -152,6 +152,23 @@ grid_starts(struct trend_grid *grid, const char *const *starts)
     return 0;
 }
 
+size_t
+trend_cells_bucket_of(const int64_t *firsts, size_t buckets, int64_t day)
+{
+    size_t lo = 0, hi = buckets;
+
+    /* Binary search for the first bucket that starts after day. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (firsts[mid] <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 ? lo - 1 : buckets;
+}
+
 struct trend_grid *
 trend_cells_too_many(size_t buckets, size_t values)
 {

@@ -44,6 +44,12 @@ struct trend_grid *trend_cells_grid(const char *const *starts, size_t buckets,
                                     const struct trend_cell *cells, size_t count,
                                     size_t max_cells);
 
+/* The bucket holding day `day`, given each bucket's first day in
+ * firsts[0 .. buckets), ascending (days counted from any origin): the
+ * last whose first day is not after it; `buckets`, which no bucket is,
+ * when it is before the first. Borrows firsts. */
+size_t trend_cells_bucket_of(const int64_t *firsts, size_t buckets, int64_t day);
+
 /* A too_many grid of buckets x values; NULL when memory runs out. */
 struct trend_grid *trend_cells_too_many(size_t buckets, size_t values);
 

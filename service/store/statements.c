@@ -569,19 +569,17 @@ const char statements_import_copy_sql[] =
     TREND_SERIES_TAIL("$1", "$2", "$3", "$4", "$7")
 
 /* The same parameters. The rollup rows of the range themselves, not
- * summed per cell, with their bucket's index computed from the day
- * (TREND_SERIES_TAIL's kinds 0 and 1, but the kind 1 rows of one cell add
- * up, and rows taken away count negative): summing them in C halves the
- * statement (a year by prefecture, measured: 8.5 ms instead of 17). It
- * stops one row past TREND_SERIES_ROWS_MAX: a series that large is
+ * summed per cell (TREND_SERIES_TAIL's kinds 0 and 1, but the kind 1 rows
+ * of one cell add up, and rows taken away count negative): summing them
+ * in C halves the statement (a year by prefecture, measured: 8.5 ms
+ * instead of 17). Days, not buckets: a bucket row's reports is the first
+ * day of its bucket and a cell row's n the day of its rollup row, both
+ * counted from the first bucket's (trend_cells_bucket_of finds the bucket;
+ * finding it here, with date_part per row, was a sixth of the statement).
+ * It stops one row past TREND_SERIES_ROWS_MAX: a series that large is
  * answered by TREND_SERIES_DAILY_SQL, which counts its cells before it
  * sends them. For the reports metric, metric and count are NULL: the same
  * as reports, sent once. */
-#define TREND_SERIES_N                                                                        \
-    " CASE $4 WHEN 'month' THEN ((date_part('year', t.period) - date_part('year', o.d0)) * 12" \
-    "   + date_part('month', t.period) - date_part('month', o.d0))::integer"                  \
-    "  ELSE (date_trunc($4, t.period::timestamp)::date - o.d0)"                               \
-    "   / CASE $4 WHEN 'week' THEN 7 ELSE 1 END END"
 #define TREND_SERIES_ROW_COUNTERS                                                             \
     " t.reports AS reports, CASE $7 WHEN 'victims_with_loss' THEN t.victims_with_loss"        \
     "   WHEN 'loss' THEN CASE WHEN t.currency = $6 THEN t.loss_minor_sum ELSE 0 END"          \
@@ -592,17 +590,18 @@ const char statements_import_copy_sql[] =
 #define TREND_SERIES_ROWS_SQL                                                                 \
     "WITH" TREND_SERIES_BUCKETS("$1", "$2", "$3", "$4") ","                                   \
     " origin AS (SELECT date_trunc($4, $1::timestamptz AT TIME ZONE $3)::date AS d0),"        \
-    " cells AS (SELECT" TREND_SERIES_N " AS n,"                                               \
+    " cells AS (SELECT t.period - o.d0 AS n,"                                                 \
     "   CASE WHEN t.dim = 'total' THEN NULL ELSE t.value END AS value," TREND_SERIES_ROW_COUNTERS \
     "  FROM origin o, (" TREND_SERIES_TIERED("t.dim, t.value,", "trend_daily", "trend_monthly", \
                                             "t.dim IN ('total', $5) AND t.scope = $8") ") t" \
     "  UNION ALL"                                                                             \
-    "  SELECT" TREND_SERIES_N ", t.value," TREND_SERIES_ROW_COUNTERS                          \
+    "  SELECT t.period - o.d0, t.value," TREND_SERIES_ROW_COUNTERS                            \
     "  FROM origin o, (" TREND_SERIES_TIERED("t.value,", "trend_indicator_daily",             \
                                             "trend_indicator_monthly",                       \
                                             "$5 = 'app' AND t.kind = 'app'") ") t"           \
     "  LIMIT " SQL_NUMBER(TREND_SERIES_ROWS_MAX) " + 1)"                                     \
-    " SELECT 0 AS kind, ord AS n, start AS text, NULL::numeric AS reports,"                   \
+    " SELECT 0 AS kind, ord AS n, start AS text,"                                             \
+    "   (local_start::date - (SELECT d0 FROM origin))::bigint AS reports,"                    \
     "   NULL::numeric AS metric, NULL::numeric AS count FROM buckets"                         \
     " UNION ALL SELECT 1, n, value, reports, metric, count FROM cells"
 

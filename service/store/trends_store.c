@@ -266,14 +266,16 @@ counter_or(const PGresult *res, int i, int col, long long same)
 /* The rows of a series statement (TREND_SERIES_TAIL: kind, n, text,
  * reports, metric, count; the cells' rows may be several per cell, as
  * TREND_SERIES_ROWS_SQL answers them, and trend_cells_grid adds them up)
- * as the table of trend_cells_grid. NULL when they are not of that shape
+ * as the table of trend_cells_grid. by_day: the rows count days, not
+ * buckets (TREND_SERIES_ROWS_SQL). NULL when they are not of that shape
  * or memory runs out. Borrows res. */
 static struct trend_grid *
-series_grid(const PGresult *res)
+series_grid(const PGresult *res, bool by_day)
 {
     int                rows = PQntuples(res);
     size_t             buckets = 0, count = 0;
     const char       **starts;
+    int64_t           *firsts;
     struct trend_cell *cells;
     struct trend_grid *out = NULL;
 
@@ -286,25 +288,32 @@ series_grid(const PGresult *res)
         buckets += kind[0] == '0';
     }
     starts = calloc(buckets + 1, sizeof(*starts));
+    firsts = calloc(buckets + 1, sizeof(*firsts));
     cells = calloc((size_t)rows - buckets + 1, sizeof(*cells));
-    for (int i = 0; starts != NULL && cells != NULL && i < rows; i++) {
+    for (int i = 0; starts != NULL && firsts != NULL && i < rows; i++) {
         size_t n = strtoull(PQgetvalue(res, i, 1), NULL, 10);
 
-        if (PQgetvalue(res, i, 0)[0] == '0') {
-            if (n < buckets)
-                starts[n] = PQgetvalue(res, i, 2);
-            continue;
+        if (PQgetvalue(res, i, 0)[0] == '0' && n < buckets) {
+            starts[n] = PQgetvalue(res, i, 2);
+            firsts[n] = counter_or(res, i, 3, 0);
         }
-        cells[count].bucket = n;
+    }
+    for (int i = 0; starts != NULL && firsts != NULL && cells != NULL && i < rows; i++) {
+        long long n = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+
+        if (PQgetvalue(res, i, 0)[0] == '0')
+            continue;
+        cells[count].bucket = by_day ? trend_cells_bucket_of(firsts, buckets, n) : (size_t)n;
         cells[count].value = text_or_null(res, i, 2);
         cells[count].reports = strtoll(PQgetvalue(res, i, 3), NULL, 10);
         cells[count].metric = counter_or(res, i, 4, cells[count].reports);
         cells[count].count = counter_or(res, i, 5, cells[count].reports);
         count++;
     }
-    if (starts != NULL && cells != NULL)
+    if (starts != NULL && firsts != NULL && cells != NULL)
         out = trend_cells_grid(starts, buckets, cells, count, TREND_QUERY_CELLS_MAX);
     free(starts);
+    free(firsts);
     free(cells);
     return out;
 }
@@ -398,11 +407,12 @@ trends_series(struct db_conn *conn, enum statement id, const char **params,
 
     if (res != NULL && id == STMT_TRENDS_SERIES_ROWS && series_cut(res)) {
         PQclear(res);
-        res = db_run(conn, STMT_TRENDS_SERIES_DAILY, params, &status);
+        id = STMT_TRENDS_SERIES_DAILY;
+        res = db_run(conn, id, params, &status);
     }
     if (res == NULL)
         return status;
-    *out = series_grid(res);
+    *out = series_grid(res, id == STMT_TRENDS_SERIES_ROWS);
     PQclear(res);
     return *out != NULL ? STORE_OK : STORE_FAILED;
 }

@@ -994,6 +994,18 @@ END_TEST
     "  count(*) AS raw FROM ("
 #define SERIES_SUMMED_TAIL ") x GROUP BY 1, 2, 3) y"
 
+/* The same of TREND_SERIES_ROWS_SQL, whose rows count days from the first
+ * bucket's (a bucket row's reports is its first day): each cell row moved
+ * to the last bucket that starts on or before its day, a bucket row's
+ * reports NULL as in the other statements. */
+#define SERIES_DAYS_HEAD "WITH s AS ("
+#define SERIES_DAYS_TAIL                                                                      \
+    ") " SERIES_SUMMED_HEAD                                                                   \
+    "SELECT s.kind, CASE WHEN s.kind = 1 THEN (SELECT max(b.n) FROM s b"                      \
+    "  WHERE b.kind = 0 AND b.reports <= s.n) ELSE s.n END AS n, s.text,"                     \
+    " CASE WHEN s.kind = 1 THEN s.reports END AS reports, s.metric, s.count FROM s"          \
+    SERIES_SUMMED_TAIL
+
 /* The series statement that answers rollup rows, summed per cell, against
  * the one that sums them (the answer of series of more rows), run
  * directly: day-aligned ranges of up to a year and more, cutting weeks
@@ -1009,13 +1021,13 @@ START_TEST(test_series_rows_equal_cells)
     seed_randoms("series rows");
     for (int k = 0; k < 2; k++) {
         enum statement id = k == 0 ? STMT_TRENDS_SERIES_ROWS : STMT_TRENDS_SERIES_DAILY;
-        size_t         size = sizeof(SERIES_SUMMED_HEAD SERIES_SUMMED_TAIL)
-                    + strlen(statements[id].sql);
+        const char    *head = k == 0 ? SERIES_DAYS_HEAD : SERIES_SUMMED_HEAD;
+        const char    *tail = k == 0 ? SERIES_DAYS_TAIL : SERIES_SUMMED_TAIL;
+        size_t         size = strlen(head) + strlen(statements[id].sql) + strlen(tail) + 1;
 
         sql[k] = malloc(size);
         ck_assert_ptr_nonnull(sql[k]);
-        snprintf(sql[k], size, "%s%s%s", SERIES_SUMMED_HEAD, statements[id].sql,
-                 SERIES_SUMMED_TAIL);
+        snprintf(sql[k], size, "%s%s%s", head, statements[id].sql, tail);
     }
     for (int i = 0; i < SERIES_ROWS_COMBOS; i++) {
         struct combo c = {.tz = "Asia/Shanghai"};

@@ -3,7 +3,7 @@
  * into the route's table, case by case from tests/data/trends/cells.tsv
  * (values in byte order, zeros where nothing was counted, values whose
  * reports add up to 0 left out, the cell limit, cells outside the
- * buckets).
+ * buckets), and the bucket of a day from tests/data/trends/bucket_days.tsv.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -16,6 +16,8 @@
 #include "../testutil.h"
 
 #define CELL_CASES_MIN 10
+#define DAY_CASES_MIN  15
+#define DAY_BUCKETS_MAX 64
 
 /* A grid in the JSON of cells.tsv: {"too_many": false, "values": [...],
  * "buckets": [{"start", "cells": [[metric, count], ...]}]}, or
@@ -111,9 +113,40 @@ check_line(char *line)
     return 1;
 }
 
-START_TEST(test_cells_table)
+/* Checks one line "case\tfirsts\tday\tbucket" of bucket_days.tsv;
+ * returns 1 when it was a case, 0 for a comment or an empty line. */
+static int
+check_day_line(char *line)
 {
-    char *text = testutil_read_data("trends/cells.tsv", NULL);
+    char   *name = strtok(line, "\t"), *list = strtok(NULL, "\t");
+    char   *day = strtok(NULL, "\t"), *expected = strtok(NULL, "\t"), *next;
+    int64_t firsts[DAY_BUCKETS_MAX];
+    size_t  buckets = 0, got;
+
+    if (name == NULL || name[0] == '#')
+        return 0;
+    ck_assert_msg(list != NULL && day != NULL && expected != NULL, "%s: needs four fields",
+                  name);
+    for (char *at = list; *at != '\0' && *at != ' '; at = *next == ',' ? next + 1 : next) {
+        ck_assert_msg(buckets < DAY_BUCKETS_MAX, "%s: too many buckets", name);
+        firsts[buckets++] = strtoll(at, &next, 10);
+        ck_assert_msg(next != at, "%s: bad first day at \"%s\"", name, at);
+    }
+    got = trend_cells_bucket_of(firsts, buckets, strtoll(day, NULL, 10));
+    if (strcmp(expected, "none") == 0)
+        ck_assert_msg(got == buckets, "%s: got bucket %zu of %zu", name, got, buckets);
+    else
+        ck_assert_msg(got == strtoul(expected, NULL, 10), "%s: got bucket %zu, not %s", name,
+                      got, expected);
+    return 1;
+}
+
+/* The cases of a data file, each line to check (which says whether it
+ * was a case). */
+static int
+check_lines(const char *file, int (*check)(char *line))
+{
+    char *text = testutil_read_data(file, NULL);
     char *line = text, *end;
     int   cases = 0;
 
@@ -121,10 +154,21 @@ START_TEST(test_cells_table)
         end = strchr(line, '\n');
         if (end != NULL)
             *end = '\0';
-        cases += check_line(line);
+        cases += check(line);
     }
-    ck_assert_int_ge(cases, CELL_CASES_MIN);
     free(text);
+    return cases;
+}
+
+START_TEST(test_cells_table)
+{
+    ck_assert_int_ge(check_lines("trends/cells.tsv", check_line), CELL_CASES_MIN);
+}
+END_TEST
+
+START_TEST(test_bucket_of_day)
+{
+    ck_assert_int_ge(check_lines("trends/bucket_days.tsv", check_day_line), DAY_CASES_MIN);
 }
 END_TEST
 
@@ -135,6 +179,7 @@ trend_cells_suite(void)
     TCase *table = tcase_create("table");
 
     tcase_add_test(table, test_cells_table);
+    tcase_add_test(table, test_bucket_of_day);
     suite_add_tcase(suite, table);
     return suite;
 }
