@@ -14,7 +14,7 @@ int
 csv_init(struct csv *csv)
 {
     memset(csv, 0, sizeof(*csv));
-    csv->out = open_memstream(&csv->text, &csv->len);
+    csv->out = decimal_stream_open(&csv->text, &csv->len);
     return csv->out != NULL ? 0 : -1;
 }
 

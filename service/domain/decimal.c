@@ -1,5 +1,17 @@
 #include "domain/decimal.h"
 
+#include <stdio_ext.h>
+
+FILE *
+decimal_stream_open(char **text, size_t *len)
+{
+    FILE *out = open_memstream(text, len);
+
+    if (out != NULL)
+        __fsetlocking(out, FSETLOCKING_BYCALLER);
+    return out;
+}
+
 void
 decimal_write(FILE *out, int64_t n)
 {

@@ -451,7 +451,7 @@ series_json(const struct trends_answer *answer, const bool *hidden, size_t *len)
 {
     const struct trend_grid *grid = answer->grid;
     char                    *text = NULL, **names = series_names(grid);
-    FILE                    *out = names != NULL ? open_memstream(&text, len) : NULL;
+    FILE                    *out = names != NULL ? decimal_stream_open(&text, len) : NULL;
     int                      rc = out != NULL ? put_series_head(out, &answer->query) : -1;
 
     if (rc == 0)
