@@ -685,51 +685,66 @@ const char statements_import_copy_sql[] =
 #define TREND_INDICATOR_DAILY   "trend_indicator_daily"
 #define TREND_INDICATOR_MONTHLY "trend_indicator_monthly"
 
+/* The rows of a daily rollup and its monthly tier that the range [$1, $2)
+ * and the equal period before it count (trend_pieces_paired, migrations/
+ * 0020), where `cond` holds: (period, monthly, value, currency, reports,
+ * loss_minor_sum, victims_with_loss, cur and prev: how many times the row
+ * counts toward the range and toward the period before, 1, 0 or -1). Each
+ * read is one range of the tables' keys; a year and the year before are
+ * four. */
+#define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
+#define TREND_PAIRED_SIGN(period, c)                                                          \
+    " CASE WHEN t." period " < p.cut1 THEN p." c "0 WHEN t." period " < p.cut2"                \
+    "   THEN p." c "1 ELSE p." c "2 END"
+#define TREND_PAIRED_ROW(period)                                                              \
+    " t.value, t.currency, t.reports, t.loss_minor_sum, t.victims_with_loss,"                 \
+    TREND_PAIRED_SIGN(period, "c") " AS cur," TREND_PAIRED_SIGN(period, "p") " AS prev"
+#define TREND_PAIRED(daily, monthly, cond)                                                    \
+    " SELECT x.* FROM trend_pieces_paired(" TREND_P_FROM ", " TREND_D_FROM ", " TREND_D_TO    \
+    "   ) p CROSS JOIN LATERAL ("                                                             \
+    "  SELECT t.day AS period, false AS monthly," TREND_PAIRED_ROW("day") " FROM " daily " t" \
+    "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
+    "  UNION ALL SELECT t.month, true," TREND_PAIRED_ROW("month") " FROM " monthly " t"       \
+    "  WHERE p.monthly AND " cond " AND t.month >= p.lo AND t.month < p.hi) x"
+
 /* The values that the query `values` returns, each with its reports in
- * the range and its losses by currency (loss: the JSON of TREND_TOP_ROWS),
- * from their rows of the rollup tiers where `key` holds: one index scan
- * per piece of the range for all of them. With them, the first day with
- * reports among the rows of added day pieces (first_day) and the first
+ * the range and in the period before (previous) and its losses in the
+ * range by currency (loss: the JSON of TREND_TOP_ROWS), from their rows of
+ * the rollup tiers where `key` holds: one index scan per read of
+ * TREND_PAIRED for all of them. With them, the first day with reports in
+ * the range among the rows of added day pieces (first_day) and the first
  * month with reports among those of the added month piece (first_month):
  * pieces do not overlap, so a first_day before first_month is the first
- * day seen in the range (TREND_TOP_ROLLUP_TAIL). */
+ * day seen in the range (TREND_TOP_ROLLUP_TAIL). The plan sums them in a
+ * hash table (trends_store.c turns sorting off for top-N statements):
+ * sorting the rows of a year and the year before by value took a fifth
+ * of the statement. */
 #define TREND_TOP_SUMS(values, daily, monthly, key)                                           \
-    "SELECT c.value, sum(c.reports) AS reports,"                                              \
+    "SELECT c.value, sum(c.reports) AS reports, sum(c.previous) AS previous,"                 \
     "  COALESCE(json_object_agg(c.currency, json_build_object('amount', c.amount,"            \
     "    'victims', c.victims) ORDER BY c.currency)"                                          \
     "    FILTER (WHERE c.currency <> '' AND c.reports > 0), '{}') AS loss,"                   \
     "  min(c.first_day) AS first_day, min(c.first_month) AS first_month"                      \
-    " FROM (SELECT t.value, t.currency, sum(t.reports) AS reports,"                           \
-    "   sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims,"                \
-    "   min(t.period) FILTER (WHERE t.sign > 0 AND t.reports > 0 AND NOT t.monthly)"          \
+    " FROM (SELECT t.value, t.currency, sum(t.cur * t.reports) AS reports,"                   \
+    "   sum(t.prev * t.reports) AS previous,"                                                 \
+    "   sum(CASE t.cur WHEN 0 THEN 0 WHEN 1 THEN t.loss_minor_sum"                            \
+    "     ELSE -t.loss_minor_sum END) AS amount,"                                             \
+    "   sum(t.cur * t.victims_with_loss) AS victims,"                                         \
+    "   min(t.period) FILTER (WHERE t.cur > 0 AND t.reports > 0 AND NOT t.monthly)"           \
     "     AS first_day,"                                                                      \
-    "   min(t.period) FILTER (WHERE t.sign > 0 AND t.reports > 0 AND t.monthly)"              \
+    "   min(t.period) FILTER (WHERE t.cur > 0 AND t.reports > 0 AND t.monthly)"               \
     "     AS first_month FROM ("                                                              \
-    TREND_TIERED_RANGE("t.value,", daily, monthly,                                            \
-                       key " AND t.value = ANY (ARRAY(" values "))") ") t"                    \
+    TREND_PAIRED(daily, monthly, key " AND t.value = ANY (ARRAY(" values "))") ") t"          \
     "   GROUP BY 1, 2) c GROUP BY c.value"
 
 /* The rest of a top-N list from the rollups, once `ranked` (TREND_TOP_SUMS'
- * columns) holds it: each value's reports in the period before (one index
- * scan per piece for all), and its first and last day with reports in the
+ * columns) holds it: each value's first and last day with reports in the
  * range: the first from TREND_TOP_SUMS when its day pieces show it (a year
  * cut mid-month starts with days; a value listed for a year nearly always
  * has reports in them), otherwise, as the last, through the daily table's
- * index by value and day.
- * The period before is one JSON object, value to reports, that each listed
- * value looks itself up in: it is summed once (the plan made for any
- * values, not knowing how many are ranked, otherwise summed it again for
- * each) and not joined (that plan compared each listed value with every
- * other: 10,000 comparisons for a top 100). */
-#define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
-#define TREND_TOP_ROLLUP_TAIL(daily, monthly, key, proved)                                    \
-    " previous AS (SELECT jsonb_object_agg(x.value, x.reports) AS reports FROM ("             \
-    "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED("t.value,", daily, monthly,                                                  \
-                 key " AND t.value = ANY (ARRAY(SELECT value FROM ranked))", TREND_P_FROM,   \
-                 TREND_D_FROM, "true", "true") ") t GROUP BY 1) x),"                          \
-    " top AS (SELECT r.value, r.reports, r.loss,"                                             \
-    "   COALESCE(((SELECT reports FROM previous) ->> r.value)::bigint, 0) AS previous_reports," \
+ * index by value and day. */
+#define TREND_TOP_ROLLUP_TAIL(daily, key, proved)                                    \
+    " top AS (SELECT r.value, r.reports, r.loss, r.previous AS previous_reports,"             \
     "   to_char(CASE WHEN r.first_day < COALESCE(r.first_month, 'infinity')"                  \
     "     THEN r.first_day ELSE (SELECT min(t.day) FROM " daily " t WHERE " key                \
     "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
@@ -750,7 +765,7 @@ const char statements_import_copy_sql[] =
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
     " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", daily, monthly, key) "),"       \
-    TREND_TOP_ROLLUP_TAIL(daily, monthly, key, "true")
+    TREND_TOP_ROLLUP_TAIL(daily, key, "true")
 
 /* $3 kind (phone, app, account, url, region): the answer when
  * TREND_TOP_PRUNED_SQL cannot prove its own. */
@@ -807,7 +822,7 @@ const char statements_import_copy_sql[] =
                                   "t.kind = $3") "),"                                         \
     " ranked AS (SELECT * FROM (SELECT * FROM leaders UNION ALL SELECT * FROM others) u"      \
     "   WHERE u.reports > 0 ORDER BY u.reports DESC, u.value COLLATE \"C\" LIMIT $4::integer)," \
-    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, "t.kind = $3",      \
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, "t.kind = $3",      \
                           "((SELECT reports FROM bound) = 0"                                  \
                           " OR (SELECT reports FROM bound) < (SELECT reports FROM threshold))")
 
@@ -961,11 +976,13 @@ const char statements_import_copy_sql[] =
  * parallel workers a plan may start: none for the rollup statements,
  * whose subqueries' estimates can ask for workers that take longer to
  * start than the statement runs (and 8 clients on 2 cores have no core
- * to spare); NULL keeps the server's setting. */
+ * to spare); NULL keeps the server's setting; $3 enable_sort ('off' for
+ * the top-N statements, see TREND_TOP_SUMS), NULL likewise. */
 #define TREND_SETTINGS_SQL                                                                    \
     "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', $1, true),"         \
     " set_config('max_parallel_workers_per_gather',"                                          \
-    "   COALESCE($2, current_setting('max_parallel_workers_per_gather')), true)"
+    "   COALESCE($2, current_setting('max_parallel_workers_per_gather')), true),"                \
+    " set_config('enable_sort', COALESCE($3, current_setting('enable_sort')), true)"
 
 /* Every zone PostgreSQL knows and its offset now, in seconds: read once
  * (the view reads every zone file, some 50 ms). */
@@ -1026,7 +1043,7 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_DEMO_PREFECTURES] = {"demo_prefectures",
         "SELECT code FROM regions WHERE level = 'prefecture' ORDER BY code", 0},
     /* Trends (GET /v1/trends/..., GET /v1/indicators/lookup). */
-    [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 2},
+    [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 3},
     [STMT_TRENDS_ZONES] = {"trends_zones", TREND_ZONES_SQL, 0},
     [STMT_TRENDS_SERIES_ROWS] = {"trends_series_rows", TREND_SERIES_ROWS_SQL, 8},
     [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 8},

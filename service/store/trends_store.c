@@ -235,12 +235,15 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
  * (whose plan for any values, measured, ran twice as long), and for the
  * other rollup statements the plan made once for any values (they are
  * long: planning one took longer than running it, and PostgreSQL's own
- * choice kept planning them anew). */
+ * choice kept planning them anew); with hash, no sorting where another
+ * plan does without (the top-N statements' sums, see TREND_TOP_SUMS). The
+ * plan made once keeps the settings of its first run, so a statement
+ * always runs with the same. */
 static enum store_status
-trends_begin(struct db_conn *conn, bool base, bool generic)
+trends_begin(struct db_conn *conn, bool base, bool generic, bool hash)
 {
-    const char       *settings[2] = {generic ? "force_generic_plan" : "force_custom_plan",
-                                     base ? NULL : "0"};
+    const char       *settings[3] = {generic ? "force_generic_plan" : "force_custom_plan",
+                                     base ? NULL : "0", hash ? "off" : NULL};
     enum store_status status = db_begin(conn);
 
     if (status == STORE_OK)
@@ -431,7 +434,8 @@ trends_exec(struct db_conn *conn, const struct trend_query *query, enum trend_so
 
     snprintf(limit, sizeof(limit), "%u", query->limit);
     id = choose(query, source, params, limit);
-    status = trends_begin(conn, base, !base && grid == NULL);
+    status = trends_begin(conn, base, !base && grid == NULL,
+                          !base && query->route == TREND_ROUTE_TOP);
     if (status == STORE_OK)
         status = grid != NULL                       ? trends_series(conn, id, params, grid)
                : query->route == TREND_ROUTE_TOP ? trends_top(conn, query, id, params, json)

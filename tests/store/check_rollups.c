@@ -789,6 +789,30 @@ START_TEST(test_pieces_cover_each_day_once)
 }
 END_TEST
 
+/* How a range and the equal period before it are read together
+ * (trend_pieces_paired, 0020): over the grid of rollups/pieces_paired.sql
+ * every day and month row counts toward each period as that period's
+ * trend_pieces count it, no row is read twice, and no range takes more
+ * than 4 reads. */
+START_TEST(test_paired_pieces_count_as_pieces)
+{
+    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
+    char     *sql = testutil_read_data("rollups/pieces_paired.sql", NULL);
+    PGresult *res = query_or_fail(pg, sql, 0, NULL);
+
+    ck_assert_msg(atol(PQgetvalue(res, 0, 0)) == 0, "%s rows counted wrongly",
+                  PQgetvalue(res, 0, 0));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 1)) == 0, "%s rows read twice", PQgetvalue(res, 0, 1));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 2)) == 0, "%s ranges in more than 4 reads",
+                  PQgetvalue(res, 0, 2));
+    ck_assert_msg(atol(PQgetvalue(res, 0, 3)) > 1000000, "only %s rows checked",
+                  PQgetvalue(res, 0, 3));
+    PQclear(res);
+    free(sql);
+    PQfinish(pg);
+}
+END_TEST
+
 Suite *
 rollups_suite(void)
 {
@@ -811,6 +835,7 @@ rollups_suite(void)
     suite_add_tcase(suite, apply);
     tcase_set_timeout(pieces, 60);
     tcase_add_test(pieces, test_pieces_cover_each_day_once);
+    tcase_add_test(pieces, test_paired_pieces_count_as_pieces);
     suite_add_tcase(suite, pieces);
     return suite;
 }
