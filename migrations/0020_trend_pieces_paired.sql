@@ -22,52 +22,76 @@ RETURNS TABLE (monthly boolean, lo date, hi date, cut1 date, cut2 date, c0 integ
                p0 integer, c1 integer, p1 integer, c2 integer, p2 integer)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE ROWS 4 AS $$
 DECLARE
-    tier boolean;
-    seg  record;
-    los  date[];
-    his  date[];
-    cs   integer[];
-    ps   integer[];
-    kept integer;   -- segments of the read up to its last that counts
+    pieces  record;
+    tiers   boolean[] := '{}';   -- the pieces of both periods ...
+    plo     date[] := '{}';
+    phi     date[] := '{}';
+    pcur    integer[] := '{}';   -- ... with their signs toward each
+    pprev   integer[] := '{}';
+    tier    boolean;
+    bounds  date[];
+    b       date;
+    s_lo    date;
+    s_hi    date;
+    s_cur   integer;
+    s_prev  integer;
+    covered boolean;
+    los     date[];
+    his     date[];
+    cs      integer[];
+    ps      integer[];
+    kept    integer;   -- segments of the read up to its last that counts
 BEGIN
+    FOR pieces IN
+        SELECT p.*, 1 AS toward_cur FROM trend_pieces(d_from, d_to, true, true) p
+        UNION ALL SELECT p.*, 0 FROM trend_pieces(p_from, d_from, true, true) p
+    LOOP
+        tiers := tiers || pieces.monthly; plo := plo || pieces.lo; phi := phi || pieces.hi;
+        pcur := pcur || pieces.sign * pieces.toward_cur;
+        pprev := pprev || pieces.sign * (1 - pieces.toward_cur);
+    END LOOP;
     FOREACH tier IN ARRAY ARRAY[false, true] LOOP
+        -- The tier's pieces' bounds, in order, each once.
+        bounds := '{}';
+        FOR i IN 1 .. cardinality(plo) LOOP
+            CONTINUE WHEN tiers[i] <> tier;
+            FOREACH b IN ARRAY ARRAY[plo[i], phi[i]] LOOP
+                IF NOT b = ANY (bounds) THEN
+                    bounds := bounds || b;
+                    FOR j IN REVERSE cardinality(bounds) .. 2 LOOP
+                        EXIT WHEN bounds[j - 1] < bounds[j];
+                        b := bounds[j]; bounds[j] := bounds[j - 1]; bounds[j - 1] := b;
+                    END LOOP;
+                END IF;
+            END LOOP;
+        END LOOP;
         los := '{}'; his := '{}'; cs := '{}'; ps := '{}'; kept := 0;
-        FOR seg IN
-            WITH pieces AS (
-                SELECT p.lo, p.hi, p.sign AS cur, 0 AS prev
-                FROM trend_pieces(d_from, d_to, true, true) p WHERE p.monthly = tier
-                UNION ALL
-                SELECT p.lo, p.hi, 0, p.sign
-                FROM trend_pieces(p_from, d_from, true, true) p WHERE p.monthly = tier
-            ),
-            bounds AS (
-                SELECT DISTINCT v.b FROM pieces, LATERAL (VALUES (pieces.lo), (pieces.hi)) v(b)
-            ),
-            segments AS (SELECT b AS lo, lead(b) OVER (ORDER BY b) AS hi FROM bounds)
-            SELECT * FROM (
-                SELECT s.lo, s.hi, COALESCE(sum(p.cur), 0)::integer AS cur,
-                       COALESCE(sum(p.prev), 0)::integer AS prev, count(p.lo) AS covering
-                FROM segments s LEFT JOIN pieces p ON p.lo <= s.lo AND s.hi <= p.hi
-                WHERE s.hi IS NOT NULL
-                GROUP BY s.lo, s.hi ORDER BY s.lo) x
-            -- The end of the last read.
-            UNION ALL SELECT NULL, NULL, 0, 0, 0
-        LOOP
+        -- Each segment between bounds, then one past the last to end a read.
+        FOR k IN 1 .. cardinality(bounds) LOOP
+            s_lo := bounds[k]; s_hi := bounds[k + 1];
+            s_cur := 0; s_prev := 0; covered := false;
+            FOR i IN 1 .. cardinality(plo) LOOP
+                IF tiers[i] = tier AND plo[i] <= s_lo AND s_hi <= phi[i] THEN
+                    s_cur := s_cur + pcur[i]; s_prev := s_prev + pprev[i]; covered := true;
+                END IF;
+            END LOOP;
             -- A read ends at days between pieces, after three segments and
             -- at the end.
-            IF (seg.covering = 0 AND (NOT tier OR seg.lo IS NULL)) OR cardinality(los) = 3 THEN
+            IF (NOT covered AND (NOT tier OR s_hi IS NULL)) OR cardinality(los) = 3 THEN
                 IF kept > 0 THEN
-                    RETURN QUERY SELECT tier, los[1], his[kept], his[1], his[LEAST(2, kept)],
-                        cs[1], ps[1], COALESCE(cs[2], 0), COALESCE(ps[2], 0),
-                        COALESCE(cs[3], 0), COALESCE(ps[3], 0);
+                    monthly := tier; lo := los[1]; hi := his[kept];
+                    cut1 := his[1]; cut2 := his[LEAST(2, kept)];
+                    c0 := cs[1]; p0 := ps[1];
+                    c1 := COALESCE(cs[2], 0); p1 := COALESCE(ps[2], 0);
+                    c2 := COALESCE(cs[3], 0); p2 := COALESCE(ps[3], 0);
+                    RETURN NEXT;
                 END IF;
                 los := '{}'; his := '{}'; cs := '{}'; ps := '{}'; kept := 0;
             END IF;
             -- A read starts at a segment that counts.
-            CONTINUE WHEN seg.lo IS NULL OR (kept = 0 AND seg.cur = 0 AND seg.prev = 0);
-            los := los || seg.lo; his := his || seg.hi;
-            cs := cs || seg.cur; ps := ps || seg.prev;
-            IF seg.cur <> 0 OR seg.prev <> 0 THEN
+            CONTINUE WHEN s_hi IS NULL OR (kept = 0 AND s_cur = 0 AND s_prev = 0);
+            los := los || s_lo; his := his || s_hi; cs := cs || s_cur; ps := ps || s_prev;
+            IF s_cur <> 0 OR s_prev <> 0 THEN
                 kept := cardinality(los);
             END IF;
         END LOOP;

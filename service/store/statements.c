@@ -691,8 +691,11 @@ const char statements_import_copy_sql[] =
  * loss_minor_sum, victims_with_loss, cur and prev: how many times the row
  * counts toward the range and toward the period before, 1, 0 or -1). Each
  * read is one range of the tables' keys; a year and the year before are
- * four. */
+ * four. The reads are the CTE TREND_READS, found once per statement. */
 #define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
+#define TREND_READS                                                                           \
+    " reads AS (SELECT * FROM trend_pieces_paired(" TREND_P_FROM ", " TREND_D_FROM ", "       \
+    TREND_D_TO ")),"
 #define TREND_PAIRED_SIGN(period, c)                                                          \
     " CASE WHEN t." period " < p.cut1 THEN p." c "0 WHEN t." period " < p.cut2"                \
     "   THEN p." c "1 ELSE p." c "2 END"
@@ -700,8 +703,7 @@ const char statements_import_copy_sql[] =
     " t.value, t.currency, t.reports, t.loss_minor_sum, t.victims_with_loss,"                 \
     TREND_PAIRED_SIGN(period, "c") " AS cur," TREND_PAIRED_SIGN(period, "p") " AS prev"
 #define TREND_PAIRED(daily, monthly, cond)                                                    \
-    " SELECT x.* FROM trend_pieces_paired(" TREND_P_FROM ", " TREND_D_FROM ", " TREND_D_TO    \
-    "   ) p CROSS JOIN LATERAL ("                                                             \
+    " SELECT x.* FROM reads p CROSS JOIN LATERAL ("                                           \
     "  SELECT t.day AS period, false AS monthly," TREND_PAIRED_ROW("day") " FROM " daily " t" \
     "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
     "  UNION ALL SELECT t.month, true," TREND_PAIRED_ROW("month") " FROM " monthly " t"       \
@@ -759,7 +761,7 @@ const char statements_import_copy_sql[] =
  * holds, of values where `listed` (empty, or " AND ..." on t) holds too;
  * $1 from, $2 to, $4 limit. */
 #define TREND_TOP_FULL(daily, monthly, key, listed)                                           \
-    "WITH totals AS ("                                                                        \
+    "WITH" TREND_READS " totals AS ("                                                         \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
     TREND_TIERED_RANGE("t.value,", daily, monthly, key listed) ") t"                          \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
@@ -795,7 +797,7 @@ const char statements_import_copy_sql[] =
     "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
     "    AND t.currency = l.currency ORDER BY t.reports DESC LIMIT $5::integer + 1)"
 #define TREND_TOP_PRUNED_SQL                                                                  \
-    "WITH lists AS (SELECT DISTINCT period, monthly, currency FROM ("                         \
+    "WITH" TREND_READS " lists AS (SELECT DISTINCT period, monthly, currency FROM ("          \
     TREND_TIERED_RANGE("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''") \
     "  ) t WHERE t.sign > 0),"                                                                \
     " heads AS (SELECT h.* FROM lists l CROSS JOIN LATERAL ("                                 \
