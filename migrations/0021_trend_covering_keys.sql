@@ -1,0 +1,20 @@
+-- The primary keys of trend_daily and trend_monthly hold the counters too.
+--
+-- A series reads the rows of its dims, scope and days or months through
+-- these keys, and then fetched each row from the table for its counters:
+-- a year by prefecture is some 6,000 rows, and the heap fetches were a
+-- seventh of the statement (measured: 7.6 -> 6.5 ms with index-only
+-- scans). With the counters in the key's index, a row's page is read only
+-- when the visibility map cannot vouch for it (recently written days).
+-- Counter updates are no longer HOT: the trend worker writes an index
+-- entry for each row it changes, and the keys hold three more columns
+-- (trend_daily of 10 million reports: 371 MB rebuilt so, against 561 MB
+-- for the key without them after the years of updates that filled it).
+ALTER TABLE trend_daily
+    DROP CONSTRAINT trend_daily_pkey,
+    ADD CONSTRAINT trend_daily_pkey PRIMARY KEY (dim, scope, day, value, currency)
+        INCLUDE (reports, loss_minor_sum, victims_with_loss);
+ALTER TABLE trend_monthly
+    DROP CONSTRAINT trend_monthly_pkey,
+    ADD CONSTRAINT trend_monthly_pkey PRIMARY KEY (dim, scope, month, value, currency)
+        INCLUDE (reports, loss_minor_sum, victims_with_loss);
