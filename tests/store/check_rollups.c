@@ -763,29 +763,38 @@ START_TEST(test_profile_backfill_matches)
 }
 END_TEST
 
+/* Runs the grid check of tests/data file (one row: a count per way of
+ * failing, then how much was checked) and asserts that nothing failed
+ * (failures[i] says what column i counts) and that more than 1,000,000
+ * were checked, so that an empty grid cannot pass. */
+static void
+check_grid(const char *file, const char *const *failures, size_t count)
+{
+    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
+    char     *sql = testutil_read_data(file, NULL);
+    PGresult *res = query_or_fail(pg, sql, 0, NULL);
+
+    for (size_t i = 0; i < count; i++)
+        ck_assert_msg(atol(PQgetvalue(res, 0, (int)i)) == 0, "%s: %s %s", file,
+                      PQgetvalue(res, 0, (int)i), failures[i]);
+    ck_assert_msg(atol(PQgetvalue(res, 0, (int)count)) > 1000000, "%s: only %s checked", file,
+                  PQgetvalue(res, 0, (int)count));
+    PQclear(res);
+    free(sql);
+    PQfinish(pg);
+}
+
 /* How ranges are cut into day and month pieces (trend_pieces, 0019): the
  * grid of rollups/pieces.sql covers every day of each range exactly once,
  * in at most 3 pieces (a statement reads each piece with one B-tree descent
  * per value), one of them months, and subtracting never reads more rows. */
 START_TEST(test_pieces_cover_each_day_once)
 {
-    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
-    char     *sql = testutil_read_data("rollups/pieces.sql", NULL);
-    PGresult *res = query_or_fail(pg, sql, 0, NULL);
+    static const char *const failures[] = {"days covered wrongly", "ranges in more than 3 pieces",
+                                           "pieces of the wrong mode",
+                                           "ranges dearer by subtracting"};
 
-    ck_assert_msg(atol(PQgetvalue(res, 0, 0)) == 0, "%s days covered wrongly",
-                  PQgetvalue(res, 0, 0));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 1)) == 0, "%s ranges in more than 3 pieces",
-                  PQgetvalue(res, 0, 1));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 2)) == 0, "%s pieces of the wrong mode",
-                  PQgetvalue(res, 0, 2));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 3)) == 0, "%s ranges dearer by subtracting",
-                  PQgetvalue(res, 0, 3));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 4)) > 1000000, "only %s days checked",
-                  PQgetvalue(res, 0, 4));
-    PQclear(res);
-    free(sql);
-    PQfinish(pg);
+    check_grid("rollups/pieces.sql", failures, sizeof(failures) / sizeof(failures[0]));
 }
 END_TEST
 
@@ -796,20 +805,10 @@ END_TEST
  * than 4 reads. */
 START_TEST(test_paired_pieces_count_as_pieces)
 {
-    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
-    char     *sql = testutil_read_data("rollups/pieces_paired.sql", NULL);
-    PGresult *res = query_or_fail(pg, sql, 0, NULL);
+    static const char *const failures[] = {"rows counted wrongly", "rows read twice",
+                                           "ranges in more than 4 reads"};
 
-    ck_assert_msg(atol(PQgetvalue(res, 0, 0)) == 0, "%s rows counted wrongly",
-                  PQgetvalue(res, 0, 0));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 1)) == 0, "%s rows read twice", PQgetvalue(res, 0, 1));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 2)) == 0, "%s ranges in more than 4 reads",
-                  PQgetvalue(res, 0, 2));
-    ck_assert_msg(atol(PQgetvalue(res, 0, 3)) > 1000000, "only %s rows checked",
-                  PQgetvalue(res, 0, 3));
-    PQclear(res);
-    free(sql);
-    PQfinish(pg);
+    check_grid("rollups/pieces_paired.sql", failures, sizeof(failures) / sizeof(failures[0]));
 }
 END_TEST
 
