@@ -266,6 +266,31 @@ counter_or(const PGresult *res, int i, int col, long long same)
     return PQgetisnull(res, i, col) ? same : strtoll(PQgetvalue(res, i, col), NULL, 10);
 }
 
+/* The cell rows (kind 1) of a series statement into cells, their buckets
+ * found from the buckets' first days when by_day (see series_grid).
+ * Returns how many. Borrows res and firsts. */
+static size_t
+series_cells(const PGresult *res, const int64_t *firsts, size_t buckets, bool by_day,
+             struct trend_cell *cells)
+{
+    int    rows = PQntuples(res);
+    size_t count = 0;
+
+    for (int i = 0; i < rows; i++) {
+        long long n = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+
+        if (PQgetvalue(res, i, 0)[0] == '0')
+            continue;
+        cells[count].bucket = by_day ? trend_cells_bucket_of(firsts, buckets, n) : (size_t)n;
+        cells[count].value = text_or_null(res, i, 2);
+        cells[count].reports = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+        cells[count].metric = counter_or(res, i, 4, cells[count].reports);
+        cells[count].count = counter_or(res, i, 5, cells[count].reports);
+        count++;
+    }
+    return count;
+}
+
 /* The rows of a series statement (TREND_SERIES_TAIL: kind, n, text,
  * reports, metric, count; the cells' rows may be several per cell, as
  * TREND_SERIES_ROWS_SQL answers them, and trend_cells_grid adds them up)
@@ -276,7 +301,7 @@ static struct trend_grid *
 series_grid(const PGresult *res, bool by_day)
 {
     int                rows = PQntuples(res);
-    size_t             buckets = 0, count = 0;
+    size_t             buckets = 0;
     const char       **starts;
     int64_t           *firsts;
     struct trend_cell *cells;
@@ -301,20 +326,10 @@ series_grid(const PGresult *res, bool by_day)
             firsts[n] = counter_or(res, i, 3, 0);
         }
     }
-    for (int i = 0; starts != NULL && firsts != NULL && cells != NULL && i < rows; i++) {
-        long long n = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-
-        if (PQgetvalue(res, i, 0)[0] == '0')
-            continue;
-        cells[count].bucket = by_day ? trend_cells_bucket_of(firsts, buckets, n) : (size_t)n;
-        cells[count].value = text_or_null(res, i, 2);
-        cells[count].reports = strtoll(PQgetvalue(res, i, 3), NULL, 10);
-        cells[count].metric = counter_or(res, i, 4, cells[count].reports);
-        cells[count].count = counter_or(res, i, 5, cells[count].reports);
-        count++;
-    }
     if (starts != NULL && firsts != NULL && cells != NULL)
-        out = trend_cells_grid(starts, buckets, cells, count, TREND_QUERY_CELLS_MAX);
+        out = trend_cells_grid(starts, buckets, cells,
+                               series_cells(res, firsts, buckets, by_day, cells),
+                               TREND_QUERY_CELLS_MAX);
     free(starts);
     free(firsts);
     free(cells);
