@@ -754,7 +754,7 @@ const char statements_import_copy_sql[] =
  * cut mid-month starts with days; a value listed for a year nearly always
  * has reports in them), otherwise, as the last, through the daily table's
  * index by value and day. */
-#define TREND_TOP_ROLLUP_TAIL(daily, key, proved)                                    \
+#define TREND_TOP_ROLLUP_TAIL(daily, key, proved)                                             \
     " top AS (SELECT r.value, r.reports, r.loss, r.previous AS previous_reports,"             \
     "   to_char(CASE WHEN r.first_day < COALESCE(r.first_month, 'infinity')"                  \
     "     THEN r.first_day ELSE (SELECT min(t.day) FROM " daily " t WHERE " key                \
