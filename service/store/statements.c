@@ -442,15 +442,15 @@ const char statements_import_copy_sql[] =
 #define TREND_D_TO   "trend_day($2::timestamptz)"
 
 /* The rows of a daily rollup and its monthly tier whose signed sum is the
- * days [lo, hi) (trend_pieces, migrations/0019; months and subtract are
- * SQL booleans), where `cond` holds: (period, monthly, `keys` (empty, or
- * columns of t each followed by a comma), currency, the counters
- * reports, loss_minor_sum, victims_with_loss times the piece's sign, and
- * sign).
+ * range [$1, $2) (trend_pieces, migrations/0019; months is an SQL
+ * boolean: whether to read whole months from the monthly tier), where
+ * `cond` holds: (period, monthly, `keys` (empty, or columns of t each
+ * followed by a comma), currency, the counters reports, loss_minor_sum,
+ * victims_with_loss times the piece's sign, and sign).
  * Each piece is one range of the tables' keys. */
-#define TREND_TIERED(keys, daily, monthly, cond, lo, hi, months, subtract)                    \
-    " SELECT x.*, p.sign FROM trend_pieces(" lo ", " hi ", " months ", " subtract ") p"       \
-    " CROSS JOIN LATERAL ("                                                                   \
+#define TREND_TIERED(keys, daily, monthly, cond, months)                                      \
+    " SELECT x.*, p.sign FROM trend_pieces(" TREND_D_FROM ", " TREND_D_TO ", " months        \
+    ", true) p CROSS JOIN LATERAL ("                                                          \
     "  SELECT t.day AS period, false AS monthly, " keys TREND_SIGNED " FROM " daily " t"      \
     "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
     "  UNION ALL SELECT t.month, true, " keys TREND_SIGNED " FROM " monthly " t"              \
@@ -463,7 +463,7 @@ const char statements_import_copy_sql[] =
 
 /* TREND_TIERED over the range [$1, $2), as few rows as the tiers allow. */
 #define TREND_TIERED_RANGE(keys, daily, monthly, cond)                                        \
-    TREND_TIERED(keys, daily, monthly, cond, TREND_D_FROM, TREND_D_TO, "true", "true")
+    TREND_TIERED(keys, daily, monthly, cond, "true")
 
 #define TREND_BASE_RANGE(from, to)                                                            \
     " (r.occurred_at >= " from " AND r.occurred_at < " to                                     \
@@ -552,7 +552,7 @@ const char statements_import_copy_sql[] =
  * rows of the monthly tier and as few day rows as it allows; an app
  * breakdown (no filter) reads the indicator rollups' app rows instead. */
 #define TREND_SERIES_TIERED(keys, daily, monthly, cond)                                       \
-    TREND_TIERED(keys, daily, monthly, cond, TREND_D_FROM, TREND_D_TO, "$4 = 'month'", "true")
+    TREND_TIERED(keys, daily, monthly, cond, "$4 = 'month'")
 #define TREND_SERIES_DAILY_SQL                                                                \
     "WITH cells AS ("                                                                         \
     "  SELECT date_trunc($4, t.period::timestamp) AS local_start,"                            \
