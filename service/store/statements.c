@@ -429,7 +429,7 @@ const char statements_import_copy_sql[] =
  * the same request, with the bucket rules of migrations/0013 (rollup_at,
  * trend_day, trend_province ...). Rollup statements read their table
  * through its primary key (dim, scope, day|hour, ...) or, for one
- * indicator, (kind, value, day). Base statements take the report-list
+ * indicator, (value_key, day). Base statements take the report-list
  * filters as $3 .. $15, NULL when absent, and run with custom plans (see
  * trends_store.c); a report's bucket time is in range when its
  * occurred_at is, or, without one, its reported_at, so either index
@@ -682,9 +682,6 @@ const char statements_import_copy_sql[] =
     "   'amount', l.amount, 'victims', l.victims) ORDER BY l.currency), '{}')"                \
     " FROM losses l WHERE l.value = top.value)"
 
-#define TREND_INDICATOR_DAILY   "trend_indicator_daily"
-#define TREND_INDICATOR_MONTHLY "trend_indicator_monthly"
-
 /* The rows of a daily rollup and its monthly tier that the range [$1, $2)
  * and the equal period before it count (trend_pieces_paired, migrations/
  * 0020), where `cond` holds: (period, monthly, value, currency, reports,
@@ -708,30 +705,50 @@ const char statements_import_copy_sql[] =
     "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
     "  UNION ALL SELECT t.month, true," TREND_PAIRED_ROW("month") " FROM " monthly " t"       \
     "  WHERE p.monthly AND " cond " AND " month " >= p.lo AND " month " < p.hi) x"
-/* The month column for TREND_PAIRED's ranges of months: as it is, or kept
- * out of the index conditions. The plan made for any range counts a range
- * of months as a few rows, so for a listed county's months it chose
+/* The rollups a top-N list reads, named by a prefix: _DAILY and _MONTHLY
+ * the tiers; _ROWS the rows of the list ($3 the kind, or the scam type of
+ * counties); _MONTH the month column for TREND_PAIRED's ranges of months;
+ * _IN the rows of the values that the query `values` returns, _IS those
+ * of the value `v`.
+ * The indicator rollups find a value's rows through its value key
+ * (migrations/0022) and check kind and value too, since two values may
+ * share a key (TREND_TOP_SUMS drops the values it did not list).
+ * County rows are found by value, and their month range is kept out of
+ * the index conditions: the plan made for any range counts a range of
+ * months as a few rows, so for a listed county's months it chose
  * trend_monthly's key, whose leading (dim, scope, month) read every county
  * of each month, over the county index, which reads the county's few
  * months (the top 10 counties of a scam type in a year: 5.2 -> 3.0 ms
  * with the range out of the index conditions). */
-#define TREND_MONTH          "t.month"
-#define TREND_MONTH_FILTERED "(t.month + 0)"
+#define TREND_INDICATORS_DAILY   "trend_indicator_daily"
+#define TREND_INDICATORS_MONTHLY "trend_indicator_monthly"
+#define TREND_INDICATORS_ROWS    "t.kind = $3"
+#define TREND_INDICATORS_MONTH   "t.month"
+#define TREND_INDICATORS_IN(values)                                                           \
+    " t.value_key = ANY (ARRAY(SELECT trend_value_key(v.value) FROM (" values ") v))"
+#define TREND_INDICATORS_IS(v) " t.value_key = trend_value_key(" v ") AND t.value = " v
+#define TREND_COUNTIES_DAILY      "trend_daily"
+#define TREND_COUNTIES_MONTHLY    "trend_monthly"
+#define TREND_COUNTIES_ROWS       "t.dim = 'county' AND t.scope = $3"
+#define TREND_COUNTIES_MONTH      "(t.month + 0)"
+#define TREND_COUNTIES_IN(values) " t.value = ANY (ARRAY(" values "))"
+#define TREND_COUNTIES_IS(v)      " t.value = " v
 
 /* The values that the query `values` returns, each with its reports in
  * the range and in the period before (previous) and its losses in the
  * range by currency (loss: the JSON of TREND_TOP_ROWS), from their rows of
- * the rollup tiers where `key` holds: one index scan per read of
- * TREND_PAIRED for all of them. With them, the first day with reports in
- * the range among the rows of added day pieces (first_day) and the first
- * month with reports among those of the added month piece (first_month):
- * pieces do not overlap, so a first_day before first_month is the first
- * day seen in the range (TREND_TOP_ROLLUP_TAIL). The plan sums them in a
- * hash table (trends_store.c turns sorting off for top-N statements):
- * sorting the rows of a year and the year before by value took a fifth
- * of the statement. */
-#define TREND_TOP_SUMS(values, daily, monthly, month, key)                                    \
-    "SELECT c.value, sum(c.reports) AS reports, sum(c.previous) AS previous,"                 \
+ * the rollups `src` (TREND_INDICATORS or TREND_COUNTIES): one index scan
+ * per read of TREND_PAIRED for all of them. With them, the first day with
+ * reports in the range among the rows of added day pieces (first_day) and
+ * the first month with reports among those of the added month piece
+ * (first_month): pieces do not overlap, so a first_day before first_month
+ * is the first day seen in the range (TREND_TOP_ROLLUP_TAIL). The plan
+ * sums them in a hash table (trends_store.c turns sorting off for top-N
+ * statements): sorting the rows of a year and the year before by value
+ * took a fifth of the statement. */
+#define TREND_TOP_SUMS(values, src)                                                           \
+    "WITH listed AS MATERIALIZED (" values ")"                                                \
+    " SELECT c.value, sum(c.reports) AS reports, sum(c.previous) AS previous,"                \
     "  COALESCE(json_object_agg(c.currency, json_build_object('amount', c.amount,"            \
     "    'victims', c.victims) ORDER BY c.currency)"                                          \
     "    FILTER (WHERE c.currency <> '' AND c.reports > 0), '{}') AS loss,"                   \
@@ -745,45 +762,48 @@ const char statements_import_copy_sql[] =
     "     AS first_day,"                                                                      \
     "   min(t.period) FILTER (WHERE t.cur > 0 AND t.reports > 0 AND t.monthly)"               \
     "     AS first_month FROM ("                                                              \
-    TREND_PAIRED(daily, monthly, month, key " AND t.value = ANY (ARRAY(" values "))") ") t"   \
-    "   GROUP BY 1, 2) c GROUP BY c.value"
+    TREND_PAIRED(src##_DAILY, src##_MONTHLY, src##_MONTH,                                     \
+                 src##_ROWS " AND" src##_IN("SELECT value FROM listed")) ") t"                \
+    "   GROUP BY 1, 2) c WHERE c.value IN (SELECT value FROM listed) GROUP BY c.value"
 
 /* The rest of a top-N list from the rollups, once `ranked` (TREND_TOP_SUMS'
  * columns) holds it: each value's first and last day with reports in the
  * range: the first from TREND_TOP_SUMS when its day pieces show it (a year
  * cut mid-month starts with days; a value listed for a year nearly always
- * has reports in them), otherwise, as the last, through the daily table's
- * index by value and day. */
-#define TREND_TOP_ROLLUP_TAIL(daily, key, proved)                                             \
+ * has reports in them), otherwise, as the last, from the daily tier
+ * (TREND_TOP_DAY). */
+#define TREND_TOP_ROLLUP_TAIL(src, proved)                                                    \
     " top AS (SELECT r.value, r.reports, r.loss, r.previous AS previous_reports,"             \
     "   to_char(CASE WHEN r.first_day < COALESCE(r.first_month, 'infinity')"                  \
-    "     THEN r.first_day ELSE (SELECT min(t.day) FROM " daily " t WHERE " key                \
-    "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
-    "     AND t.reports > 0) END, 'YYYY-MM-DD') AS first_seen,"                               \
-    "   (SELECT to_char(max(t.day), 'YYYY-MM-DD') FROM " daily " t WHERE " key                \
-    "     AND t.value = r.value AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO        \
-    "     AND t.reports > 0) AS last_seen"                                                    \
+    "     THEN r.first_day ELSE " TREND_TOP_DAY(src, "") " END, 'YYYY-MM-DD') AS first_seen," \
+    "   to_char(" TREND_TOP_DAY(src, " DESC") ", 'YYYY-MM-DD') AS last_seen"                  \
     "   FROM ranked r)"                                                                       \
     TREND_TOP_ROWS("top.loss", proved)
+/* The first (`order` empty) or last (" DESC") day with reports in the
+ * range of the listed value r.value. ORDER BY and LIMIT rather than min
+ * or max: the plan made for any value expects a value key to have a row
+ * or two, and would then read all of a key's days in the range for max. */
+#define TREND_TOP_DAY(src, order)                                                             \
+    "(SELECT t.day FROM " src##_DAILY " t WHERE " src##_ROWS " AND" src##_IS("r.value")       \
+    "   AND t.day >= " TREND_D_FROM " AND t.day < " TREND_D_TO " AND t.reports > 0"           \
+    "   ORDER BY t.day" order " LIMIT 1)"
 
-/* A top-N list that sums every value of the range: the rows where `key`
- * holds, of values where `listed` (empty, or " AND ..." on t) holds too;
- * $1 from, $2 to, $4 limit. */
-#define TREND_TOP_FULL(daily, monthly, month, key, listed)                                    \
+/* A top-N list that sums every value of the range: the rows of `src`
+ * (TREND_TOP_SUMS), of values where `listed` (empty, or " AND ..." on t)
+ * holds too; $1 from, $2 to, $4 limit. */
+#define TREND_TOP_FULL(src, listed)                                                           \
     "WITH" TREND_READS " totals AS ("                                                         \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED_RANGE("t.value,", daily, monthly, key listed) ") t"                          \
+    TREND_TIERED_RANGE("t.value,", src##_DAILY, src##_MONTHLY, src##_ROWS listed) ") t"       \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
-    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", daily, monthly, month, key)    \
-    "),"                                                                                      \
-    TREND_TOP_ROLLUP_TAIL(daily, key, "true")
+    " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", src) "),"                       \
+    TREND_TOP_ROLLUP_TAIL(src, "true")
 
 /* $3 kind (phone, app, account, url, region): the answer when
  * TREND_TOP_PRUNED_SQL cannot prove its own. */
 #define TREND_TOP_DAILY_SQL                                                                   \
-    TREND_TOP_FULL(TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY, TREND_MONTH, "t.kind = $3", \
-                   "")
+    TREND_TOP_FULL(TREND_INDICATORS, "")
 
 /* The same parameters and $5, the length of a list's head. A top-N list
  * without summing every value of the range (after Fagin's threshold
@@ -814,28 +834,26 @@ const char statements_import_copy_sql[] =
     " heads AS (SELECT h.* FROM lists l CROSS JOIN LATERAL ("                                 \
     "   SELECT h.value, h.reports, h.n,"                                                      \
     "     COALESCE(min(h.reports) FILTER (WHERE h.n > $5::integer) OVER (), 0) AS floor"      \
-    "   FROM (SELECT * FROM " TREND_TOP_HEAD("trend_indicator_daily", "day") " d"             \
+    "   FROM (SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_DAILY, "day") " d"              \
     "     WHERE NOT l.monthly UNION ALL"                                                      \
-    "     SELECT * FROM " TREND_TOP_HEAD("trend_indicator_monthly", "month") " m"             \
+    "     SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_MONTHLY, "month") " m"              \
     "     WHERE l.monthly) h) h),"                                                            \
     " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM heads WHERE n = 1),"          \
     " seen AS (SELECT value, sum(reports) AS low, sum(reports - floor) AS gain"               \
     "   FROM heads WHERE n <= $5::integer GROUP BY value),"                                   \
     " leaders AS (" TREND_TOP_SUMS("SELECT value FROM seen"                                   \
                                    " ORDER BY low DESC, value COLLATE \"C\" LIMIT $4::integer", \
-                                   TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,            \
-                                   TREND_MONTH, "t.kind = $3") "),"                           \
+                                   TREND_INDICATORS) "),"                                     \
     " threshold AS (SELECT CASE WHEN count(*) = $4::integer THEN min(reports) ELSE 0 END"     \
     "   AS reports FROM leaders),"                                                            \
     " others AS (" TREND_TOP_SUMS("SELECT r.value FROM seen r"                                \
                                   " WHERE (SELECT reports FROM bound) + r.gain"               \
                                   "   >= (SELECT reports FROM threshold)"                     \
                                   "   AND r.value NOT IN (SELECT value FROM leaders)",        \
-                                  TREND_INDICATOR_DAILY, TREND_INDICATOR_MONTHLY,             \
-                                  TREND_MONTH, "t.kind = $3") "),"                            \
+                                  TREND_INDICATORS) "),"                                      \
     " ranked AS (SELECT * FROM (SELECT * FROM leaders UNION ALL SELECT * FROM others) u"      \
     "   WHERE u.reports > 0 ORDER BY u.reports DESC, u.value COLLATE \"C\" LIMIT $4::integer)," \
-    TREND_TOP_ROLLUP_TAIL(TREND_INDICATOR_DAILY, "t.kind = $3",                               \
+    TREND_TOP_ROLLUP_TAIL(TREND_INDICATORS,                                                   \
                           "((SELECT reports FROM bound) = 0"                                  \
                           " OR (SELECT reports FROM bound) < (SELECT reports FROM threshold))")
 
@@ -844,9 +862,7 @@ const char statements_import_copy_sql[] =
  * without a scam type, the region rows of the indicator rollups answer
  * through TREND_TOP_PRUNED_SQL). */
 #define TREND_TOP_REGIONS_DAILY_SQL                                                           \
-    TREND_TOP_FULL("trend_daily", "trend_monthly", TREND_MONTH_FILTERED,                     \
-                   "t.dim = 'county' AND t.scope = $3",                                       \
-                   " AND t.value <> '000000'")
+    TREND_TOP_FULL(TREND_COUNTIES, " AND t.value <> '000000'")
 
 /* $1 from, $2 to, $3 .. $15 filters, $16 kind, $17 limit. One pass over
  * the reports of both periods; a report counts once per distinct value. */
@@ -958,16 +974,17 @@ const char statements_import_copy_sql[] =
 /* $1 kind (phone, account, url), $2 value. Rollup rows only, all time:
  * counts and losses from the value's rows of trend_indicator_monthly,
  * first and last seen from its first and last daily row with reports
- * (both through the (kind, value, day|month) indexes); scam types and
- * stages from its rows of trend_indicator_profile. Known = counted by the
- * rollups (a report committed in the last moments is not yet). */
-#define TREND_LOOKUP_SEEN(fn)                                                                 \
-    "(SELECT to_char(" fn "(t.day), 'YYYY-MM-DD') FROM trend_indicator_daily t"               \
-    "  WHERE t.kind = $1 AND t.value = $2 AND t.reports > 0)"
+ * (both through the value key indexes, TREND_INDICATORS_IS); scam types
+ * and stages from its rows of trend_indicator_profile. Known = counted by
+ * the rollups (a report committed in the last moments is not yet). */
+#define TREND_LOOKUP_VALUE " t.kind = $1 AND" TREND_INDICATORS_IS("$2")
+#define TREND_LOOKUP_SEEN(order)                                                              \
+    "(SELECT to_char(t.day, 'YYYY-MM-DD') FROM trend_indicator_daily t"                       \
+    "  WHERE" TREND_LOOKUP_VALUE " AND t.reports > 0 ORDER BY t.day" order " LIMIT 1)"
 #define TREND_LOOKUP_SQL                                                                      \
     "WITH sums AS (SELECT t.currency, sum(t.reports) AS reports,"                             \
     "    sum(t.loss_minor_sum) AS amount, sum(t.victims_with_loss) AS victims"                \
-    "  FROM trend_indicator_monthly t WHERE t.kind = $1 AND t.value = $2 GROUP BY 1),"       \
+    "  FROM trend_indicator_monthly t WHERE" TREND_LOOKUP_VALUE " GROUP BY 1),"               \
     " profile AS (SELECT p.scam_type, p.stage FROM trend_indicator_profile p"                 \
     "  WHERE p.kind = $1 AND p.value = $2 AND p.reports > 0)"                                 \
     " SELECT json_build_object("                                                              \
@@ -976,8 +993,8 @@ const char statements_import_copy_sql[] =
     "  'loss', (SELECT COALESCE(json_object_agg(currency, json_build_object('amount', amount,"\
     "     'victims', victims) ORDER BY currency), '{}') FROM sums"                            \
     "     WHERE currency <> '' AND reports > 0),"                                              \
-    "  'first_seen', " TREND_LOOKUP_SEEN("min") ","                                           \
-    "  'last_seen', " TREND_LOOKUP_SEEN("max") ","                                            \
+    "  'first_seen', " TREND_LOOKUP_SEEN("") ","                                              \
+    "  'last_seen', " TREND_LOOKUP_SEEN(" DESC") ","                                          \
     "  'scam_types', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"            \
     "     FROM scam_types s WHERE s.code IN (SELECT scam_type FROM profile)),"                \
     "  'stages', (SELECT COALESCE(json_agg(s.code ORDER BY s.position), '[]')"                \

@@ -982,6 +982,98 @@ START_TEST(test_top_pruned_equals_full)
 }
 END_TEST
 
+/* Values that share a value key are told apart (migrations/0022: the key
+ * is a hash): with the key cut to 4 bits, so that each key is shared by
+ * thousands of values of every kind, the top-N statements (pruned and
+ * full in turn) and the lookup answer what they answered with the real
+ * keys, row for row. In a transaction rolled back at the end. */
+#define SHARED_KEY_SQL                                                                        \
+    "CREATE OR REPLACE FUNCTION trend_value_key(value text) RETURNS bigint"                   \
+    " LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN hashtextextended(value, 0) & 15"
+#define SHARED_KEY_LOOKUPS_SQL                                                                \
+    "(SELECT kind, value FROM trend_indicator_monthly WHERE kind IN ('phone', 'account', 'url')" \
+    "  GROUP BY 1, 2 ORDER BY sum(reports) DESC, 2 LIMIT 4)"                                  \
+    " UNION ALL (SELECT kind, value FROM trend_indicator_monthly WHERE kind = 'account'"      \
+    "  GROUP BY 1, 2 ORDER BY sum(reports), 2 LIMIT 2)"                                       \
+    " UNION ALL SELECT 'phone', '+8613800000000'"
+#define SHARED_KEY_TOPS    24
+#define SHARED_KEY_LOOKUPS 7
+
+struct shared_key_top {
+    struct combo c;
+    char         limit[16], head[16];
+    const char  *params[5];
+};
+
+static PGresult *
+shared_key_answer(int i, const struct shared_key_top *tops, const PGresult *lookups)
+{
+    const char *values[2];
+
+    if (i < SHARED_KEY_TOPS)
+        return i % 2 ? reference(statements[STMT_TRENDS_TOP_DAILY].sql, 4, tops[i / 2].params)
+                     : reference(statements[STMT_TRENDS_TOP_PRUNED].sql, 5, tops[i / 2].params);
+    values[0] = PQgetvalue(lookups, i - SHARED_KEY_TOPS, 0);
+    values[1] = PQgetvalue(lookups, i - SHARED_KEY_TOPS, 1);
+    return reference(statements[STMT_TRENDS_LOOKUP].sql, 2, values);
+}
+
+START_TEST(test_shared_value_keys)
+{
+    static const char *const all_kinds[] = {"phone", "app", "account", "url", "region"};
+    static const double      lengths[] = {7, 30, 91, 365};
+    struct shared_key_top    tops[SHARED_KEY_TOPS / 2];
+    PGresult                *before[SHARED_KEY_TOPS + SHARED_KEY_LOOKUPS], *lookups, *keys;
+    int                      rows = 0;
+
+    apply_rollups();
+    seed_randoms("shared value keys");
+    PQclear(reference("BEGIN", 0, NULL));
+    lookups = reference(SHARED_KEY_LOOKUPS_SQL, 0, NULL);
+    ck_assert_int_eq(PQntuples(lookups), SHARED_KEY_LOOKUPS);
+    for (int i = 0; i < SHARED_KEY_TOPS / 2; i++) {
+        struct shared_key_top *t = &tops[i];
+        double                 start = (double)pick(360), length = PICK(lengths);
+
+        t->c.tz = "Asia/Shanghai";
+        random_instant(&t->c, start, 0, t->c.from);
+        random_instant(&t->c, start - length, 0, t->c.to);
+        snprintf(t->limit, sizeof(t->limit), "%d", i % 3 ? 100 : 10);
+        snprintf(t->head, sizeof(t->head), "%d", i % 3 ? 110 : 20);
+        t->params[0] = t->c.from;
+        t->params[1] = t->c.to;
+        t->params[2] = all_kinds[i % 5];
+        t->params[3] = t->limit;
+        t->params[4] = t->head;
+    }
+    for (int i = 0; i < SHARED_KEY_TOPS + SHARED_KEY_LOOKUPS; i++)
+        before[i] = shared_key_answer(i, tops, lookups);
+
+    PQclear(reference(SHARED_KEY_SQL, 0, NULL));
+    PQclear(reference("UPDATE trend_indicator_daily SET value = value", 0, NULL));
+    PQclear(reference("UPDATE trend_indicator_monthly SET value = value", 0, NULL));
+    keys = reference("SELECT count(DISTINCT value_key), count(DISTINCT value)"
+                     " FROM trend_indicator_daily", 0, NULL);
+    ck_assert_msg(atoi(PQgetvalue(keys, 0, 0)) <= 16 && atoi(PQgetvalue(keys, 0, 1)) > 1000,
+                  "%s keys for %s values", PQgetvalue(keys, 0, 0), PQgetvalue(keys, 0, 1));
+    for (int i = 0; i < SHARED_KEY_TOPS + SHARED_KEY_LOOKUPS; i++) {
+        PGresult *after = shared_key_answer(i, tops, lookups);
+        int       row = first_difference(before[i], after);
+
+        ck_assert_msg(row < 0, "answer %d (%s) differs at row %d with shared keys", i,
+                      i < SHARED_KEY_TOPS ? tops[i / 2].params[2]
+                                          : PQgetvalue(lookups, i - SHARED_KEY_TOPS, 1), row);
+        rows += PQntuples(after);
+        PQclear(after);
+        PQclear(before[i]);
+    }
+    PQclear(reference("ROLLBACK", 0, NULL));
+    PQclear(keys);
+    PQclear(lookups);
+    ck_assert_msg(rows > 500, "only %d rows compared", rows);
+}
+END_TEST
+
 /* A series statement's answer with the rows of each cell added up, as
  * trend_cells_grid adds them ("kind|n|text|reports|metric|count;..."; a
  * NULL metric or count is the row's reports), and the number of its cell
@@ -1084,6 +1176,7 @@ trend_equivalence_suite(void)
     tcase_add_test(compare, test_top_funnel_summary);
     tcase_add_test(compare, test_top_pruned_equals_full);
     tcase_add_test(compare, test_series_rows_equal_cells);
+    tcase_add_test(compare, test_shared_value_keys);
     suite_add_tcase(suite, compare);
     return suite;
 }
