@@ -13,6 +13,12 @@ failure_respond(struct response *resp, const struct request *req, enum store_sta
     case STORE_UNAVAILABLE:
         respond_unavailable(resp, req);
         break;
+    case STORE_TIMEOUT:
+        respond_problem(resp, req, 503, "timeout", "The query took too long",
+                        "The database did not answer within the service's time limit; ask for"
+                        " less (a shorter range, fewer filters), or a range of whole days,"
+                        " which the rollups answer");
+        break;
     case STORE_NOT_FOUND:
         respond_problem(resp, req, 404, "not-found", "Not found", "There is no such report");
         break;

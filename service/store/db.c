@@ -205,17 +205,23 @@ db_release(struct db *db, struct db_conn *conn)
     pthread_mutex_unlock(&db->lock);
 }
 
-/* SQLSTATE classes that mean "the database is not there right now":
- * 08 connection exception, 57P0x shutdown / cannot connect, 53 resources. */
-static bool
-is_unavailable(PGconn *pg, const PGresult *res)
+/* How a statement failed, from its SQLSTATE: the database is not there
+ * right now (08 connection exception, 57P0x shutdown / cannot connect, 53
+ * resources), the statement ran out of time (57014 query_canceled: the
+ * service cancels only through statement_timeout), or it was refused. */
+static enum store_status
+failure_of(PGconn *pg, const PGresult *res)
 {
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-    if (PQstatus(pg) != CONNECTION_OK || state == NULL)
-        return true;
-    return strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0
-        || strncmp(state, "53", 2) == 0;
+    if (pg == NULL || PQstatus(pg) != CONNECTION_OK || state == NULL)
+        return STORE_UNAVAILABLE;
+    if (strcmp(state, "57014") == 0)
+        return STORE_TIMEOUT;
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0
+        || strncmp(state, "53", 2) == 0)
+        return STORE_UNAVAILABLE;
+    return STORE_FAILED;
 }
 
 PGresult *
@@ -242,8 +248,7 @@ db_run(struct db_conn *conn, enum statement id, const char *const *params,
         *status = STORE_OK;
         return res;
     }
-    *status = conn->pg == NULL || is_unavailable(conn->pg, res) ? STORE_UNAVAILABLE
-                                                                : STORE_FAILED;
+    *status = failure_of(conn->pg, res);
     /* SQLSTATE and the statement name only: the message may quote values. */
     log_error("db: %s failed sqlstate=%s", statements[id].name,
               res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL
@@ -315,7 +320,7 @@ db_copy_begin(struct db_conn *conn, const char *copy_sql)
 
     conn->reused = false;
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        status = is_unavailable(conn->pg, res) ? STORE_UNAVAILABLE : STORE_FAILED;
+        status = failure_of(conn->pg, res);
         log_error("db: COPY failed sqlstate=%s", sqlstate_of(res));
     }
     PQclear(res);
@@ -356,7 +361,7 @@ db_copy_end(struct db_conn *conn, const char *abort_reason)
         ExecStatusType result = PQresultStatus(res);
 
         if (result != PGRES_COMMAND_OK && status == STORE_OK) {
-            status = is_unavailable(conn->pg, res) ? STORE_UNAVAILABLE : STORE_FAILED;
+            status = failure_of(conn->pg, res);
             if (abort_reason == NULL)
                 log_error("db: COPY failed sqlstate=%s", sqlstate_of(res));
         }

@@ -19,6 +19,7 @@ enum store_status {
     STORE_OK = 0,
     STORE_NOT_FOUND,
     STORE_UNAVAILABLE,  /* cannot reach the database: retry later */
+    STORE_TIMEOUT,      /* ran past STATEMENT_TIMEOUT_MS and was cancelled */
     STORE_FAILED,       /* the database refused: a bug or a broken invariant */
 };
 

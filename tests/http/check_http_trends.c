@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "../suites.h"
 #include "../testutil.h"
 #include "http_client.h"
+#include "service_proc.h"
 #include "test_db.h"
 
 #define SETTLE_TIMEOUT_S 60
@@ -468,6 +470,43 @@ START_TEST(test_too_many_cells)
 }
 END_TEST
 
+/* A statement that runs past STATEMENT_TIMEOUT_MS is cancelled and
+ * answered as such: a second service with a 200 ms limit asks the base
+ * tables while another session holds `reports` locked, so the statement
+ * waits until cancelled; 503 /problems/timeout, without Retry-After (the
+ * same request would take as long). Once the lock is gone, the same
+ * request answers. */
+START_TEST(test_statement_timeout)
+{
+    const char *const    env[] = {"STATEMENT_TIMEOUT_MS=200", NULL};
+    const char          *path = "/v1/trends/summary?" FEB "&stage_min=contact";
+    struct service_proc  proc;
+    struct http_request  req = {.method = "GET", .path = path, .key = http_client_key("analyst")};
+    struct http_response resp;
+    PGconn              *locker = PQconnectdb(testutil_env("FRAUD_TEST_DATABASE_URL"));
+    PGresult            *res;
+
+    ck_assert_msg(PQstatus(locker) == CONNECTION_OK, "%s", PQerrorMessage(locker));
+    service_proc_start(&proc, env);
+    req.base_url = proc.base_url;
+    res = PQexec(locker, "BEGIN; LOCK TABLE reports IN ACCESS EXCLUSIVE MODE");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    ck_assert_int_eq(http_client_perform(&req, &resp), 0);
+    PQclear(PQexec(locker, "ROLLBACK"));
+    json_decref(http_client_assert_problem(&resp, 503, "/problems/timeout"));
+    ck_assert_ptr_null(http_client_header(&resp, "Retry-After"));
+    http_client_response_free(&resp);
+
+    ck_assert_int_eq(http_client_perform(&req, &resp), 0);
+    ck_assert_msg(resp.status == 200, "after the lock: %ld %.300s", resp.status, resp.body);
+    ck_assert_str_eq(http_client_header(&resp, "X-Trend-Source"), "base");
+    http_client_response_free(&resp);
+    service_proc_stop(&proc);
+    PQfinish(locker);
+}
+END_TEST
+
 /* ---- suppression ------------------------------------------------------------------ */
 
 #define APRIL "from=1996-04-03T00:00:00%2B08:00&to=1996-04-04T00:00:00%2B08:00"
@@ -794,6 +833,7 @@ http_trends_suite(void)
     suite_add_tcase(suite, series);
     tcase_add_test(errors, test_bad_parameters);
     tcase_add_test(errors, test_too_many_cells);
+    tcase_add_test(errors, test_statement_timeout);
     suite_add_tcase(suite, errors);
     tcase_add_test(privacy, test_series_suppressed_for_public);
     tcase_add_test(privacy, test_top_funnel_summary_suppressed_for_public);
