@@ -662,12 +662,12 @@ const char statements_import_copy_sql[] =
     " to_char(max(" day ") FILTER (WHERE " counted "), 'YYYY-MM-DD') AS last_seen"
 
 /* The answer of a top-N list from `top` (value, reports, previous_reports,
- * first_seen, last_seen) and `loss`, the JSON of a listed value's losses
- * by currency ({"CNY": {"amount": .., "victims": ..}}): a row per listed
- * value, best first, those columns in that order, when `proved` holds;
- * when it does not, one row of NULLs (a listed value is never NULL).
- * Rows, not one JSON document: the service reads the numbers as they are
- * instead of PostgreSQL writing a document and the service parsing it. */
+ * first_seen, last_seen) and `loss`, a listed value's losses by currency
+ * (TREND_TOP_LOSS): a row per listed value, best first, those columns in
+ * that order, when `proved` holds; when it does not, one row of NULLs (a
+ * listed value is never NULL). Rows, not one JSON document: the service
+ * reads the numbers as they are instead of PostgreSQL writing a document
+ * and the service parsing it. */
 #define TREND_TOP_ROWS(loss, proved)                                                          \
     " SELECT * FROM ("                                                                        \
     "  SELECT top.value, top.reports, top.previous_reports, " loss " AS loss,"                \
@@ -675,11 +675,18 @@ const char statements_import_copy_sql[] =
     "  UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE NOT " proved ") a"           \
     " ORDER BY a.reports DESC, a.value COLLATE \"C\""
 
+/* A value's losses as text, "CUR amount victims" per currency, joined by
+ * spaces in no order (NULL when none), of the rows where `cond` holds;
+ * the service orders them (trends_store.c, top_loss). Text, not JSON:
+ * building a JSON object per value, ordered, took a tenth of a top-100
+ * list of a year. */
+#define TREND_TOP_LOSS(currency, amount, victims, cond)                                       \
+    "string_agg(" currency " || ' ' || " amount " || ' ' || " victims ", ' ')"                \
+    " FILTER (WHERE " cond ")"
 /* The loss of a listed value from `losses` (value, currency, amount,
  * victims). */
 #define TREND_TOP_LOSSES                                                                      \
-    "(SELECT COALESCE(json_object_agg(l.currency, json_build_object("                         \
-    "   'amount', l.amount, 'victims', l.victims) ORDER BY l.currency), '{}')"                \
+    "(SELECT " TREND_TOP_LOSS("l.currency", "l.amount", "l.victims", "true")                 \
     " FROM losses l WHERE l.value = top.value)"
 
 /* The rows of a daily rollup and its monthly tier that the range [$1, $2)
@@ -736,7 +743,7 @@ const char statements_import_copy_sql[] =
 
 /* The values that the query `values` returns, each with its reports in
  * the range and in the period before (previous) and its losses in the
- * range by currency (loss: the JSON of TREND_TOP_ROWS), from their rows of
+ * range by currency (loss: TREND_TOP_LOSS), from their rows of
  * the rollups `src` (TREND_INDICATORS or TREND_COUNTIES): one index scan
  * per read of TREND_PAIRED for all of them. With them, the first day with
  * reports in the range among the rows of added day pieces (first_day) and
@@ -749,9 +756,8 @@ const char statements_import_copy_sql[] =
 #define TREND_TOP_SUMS(values, src)                                                           \
     "WITH listed AS MATERIALIZED (" values ")"                                                \
     " SELECT c.value, sum(c.reports) AS reports, sum(c.previous) AS previous,"                \
-    "  COALESCE(json_object_agg(c.currency, json_build_object('amount', c.amount,"            \
-    "    'victims', c.victims) ORDER BY c.currency)"                                          \
-    "    FILTER (WHERE c.currency <> '' AND c.reports > 0), '{}') AS loss,"                   \
+    "  " TREND_TOP_LOSS("c.currency", "c.amount", "c.victims",                                \
+                        "c.currency <> '' AND c.reports > 0") " AS loss,"                    \
     "  min(c.first_day) AS first_day, min(c.first_month) AS first_month"                      \
     " FROM (SELECT t.value, t.currency, sum(t.cur * t.reports) AS reports,"                   \
     "   sum(t.prev * t.reports) AS previous,"                                                 \
@@ -809,22 +815,25 @@ const char statements_import_copy_sql[] =
  * without summing every value of the range (after Fagin's threshold
  * algorithm). The range is cut into pieces (trend_pieces); each day or
  * month of an added piece, and currency, is a list, read best first
- * through the rank indexes: its first $5 rows (the head) and the next
- * one, whose count (the list's floor; 0 when the list is shorter, found
- * in the list's own read) bounds the count there of every value outside
- * the head. Pieces taken away only lower counts, so a value has at most
- * the sum over the lists of its count where seen and the floor elsewhere
- * (bound + gain), and a value seen nowhere at most bound. The $4 values seen most (leaders)
- * are summed exactly; threshold is the least of those sums, so at least
- * $4 values reach it and no value whose most is below it can be listed.
- * Only the others that may reach it are summed too. If bound is below
- * threshold (or 0: every head was the whole list), no unseen value can
- * be listed either and the answer is exact; otherwise the answer is a
- * row of NULLs, and the caller tries a longer head or runs
- * TREND_TOP_DAILY_SQL. On skewed counts, as indicator counts are, a head
- * a little longer than the limit proves nearly every answer. */
+ * through the rank indexes: its first $5 + 1 rows (the head), whose least
+ * count when there are that many (the list's floor; 0 when the list is
+ * shorter) bounds the count there of every value outside the head. The
+ * head's last row stands where the floor is read: as seen, it gains
+ * nothing over the floor, so the rows need no numbering (numbering them
+ * by count took a tenth of a year's list). Pieces taken away only lower
+ * counts, so a value has at most the sum over the lists of its count
+ * where seen and the floor elsewhere (bound + gain), and a value seen
+ * nowhere at most bound. The $4 values seen most (leaders) are summed
+ * exactly; threshold is the least of those sums, so at least $4 values
+ * reach it and no value whose most is below it can be listed. Only the
+ * others that may reach it are summed too. If bound is below threshold
+ * (or 0: every head was the whole list), no unseen value can be listed
+ * either and the answer is exact; otherwise the answer is a row of NULLs,
+ * and the caller tries a longer head or runs TREND_TOP_DAILY_SQL. On
+ * skewed counts, as indicator counts are, a head a little longer than the
+ * limit proves nearly every answer. */
 #define TREND_TOP_HEAD(table, period)                                                         \
-    "(SELECT t.value, t.reports, row_number() OVER (ORDER BY t.reports DESC) AS n"            \
+    "(SELECT t.value, t.reports"                                                              \
     "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
     "    AND t.currency = l.currency ORDER BY t.reports DESC LIMIT $5::integer + 1)"
 #define TREND_TOP_PRUNED_SQL                                                                  \
@@ -832,15 +841,16 @@ const char statements_import_copy_sql[] =
     TREND_TIERED_RANGE("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''") \
     "  ) t WHERE t.sign > 0),"                                                                \
     " heads AS (SELECT h.* FROM lists l CROSS JOIN LATERAL ("                                 \
-    "   SELECT h.value, h.reports, h.n,"                                                      \
-    "     COALESCE(min(h.reports) FILTER (WHERE h.n > $5::integer) OVER (), 0) AS floor"      \
+    "   SELECT h.value, h.reports, row_number() OVER () AS n,"                                \
+    "     CASE WHEN count(*) OVER () > $5::integer THEN min(h.reports) OVER () ELSE 0 END"    \
+    "       AS floor"                                                                         \
     "   FROM (SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_DAILY, "day") " d"              \
     "     WHERE NOT l.monthly UNION ALL"                                                      \
     "     SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_MONTHLY, "month") " m"              \
     "     WHERE l.monthly) h) h),"                                                            \
     " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM heads WHERE n = 1),"          \
     " seen AS (SELECT value, sum(reports) AS low, sum(reports - floor) AS gain"               \
-    "   FROM heads WHERE n <= $5::integer GROUP BY value),"                                   \
+    "   FROM heads GROUP BY value),"                                                          \
     " leaders AS (" TREND_TOP_SUMS("SELECT value FROM seen"                                   \
                                    " ORDER BY low DESC, value COLLATE \"C\" LIMIT $4::integer", \
                                    TREND_INDICATORS) "),"                                     \

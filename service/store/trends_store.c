@@ -9,6 +9,7 @@
 
 #include "domain/trend_cells.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -336,10 +337,84 @@ series_grid(const PGresult *res, bool by_day)
     return out;
 }
 
+/* A value's loss in one currency, as TREND_TOP_LOSS writes it. */
+struct top_loss_entry {
+    char      currency[8];
+    long long amount;
+    long long victims;
+};
+
+static int
+top_loss_order(const void *a, const void *b)
+{
+    return strcmp(((const struct top_loss_entry *)a)->currency,
+                  ((const struct top_loss_entry *)b)->currency);
+}
+
+/* Reads "CUR amount victims" at *at into *entry and moves *at past it and
+ * the space after. Returns 0, or -1 when the text is not of that shape. */
+static int
+top_loss_read(const char **at, struct top_loss_entry *entry)
+{
+    size_t len = strcspn(*at, " ");
+    char  *end;
+
+    if (len == 0 || len >= sizeof(entry->currency) || (*at)[len] != ' ')
+        return -1;
+    memcpy(entry->currency, *at, len);
+    entry->currency[len] = '\0';
+    errno = 0;
+    entry->amount = strtoll(*at + len + 1, &end, 10);
+    if (*end != ' ' || errno != 0)
+        return -1;
+    entry->victims = strtoll(end + 1, &end, 10);
+    if ((*end != ' ' && *end != '\0') || errno != 0)
+        return -1;
+    *at = *end == ' ' ? end + 1 : end;
+    return 0;
+}
+
+/* A listed value's losses (TREND_TOP_LOSS; NULL for none) as
+ * {"CUR": {"amount": .., "victims": ..}}, currencies in order. NULL when
+ * the text is not of that shape or memory runs out. */
+static json_t *
+top_loss(const char *text)
+{
+    const char            *at = text;
+    size_t                 words = 1, count = 0;
+    struct top_loss_entry *entries;
+    json_t                *loss = json_object();
+
+    if (text == NULL || loss == NULL)
+        return loss;
+    for (const char *c = text; *c != '\0'; c++)
+        words += *c == ' ';
+    entries = words % 3 == 0 ? calloc(words / 3, sizeof(*entries)) : NULL;
+    while (entries != NULL && *at != '\0' && top_loss_read(&at, &entries[count]) == 0)
+        count++;
+    if (entries != NULL && *at == '\0' && count == words / 3) {
+        qsort(entries, count, sizeof(*entries), top_loss_order);
+        for (size_t i = 0; loss != NULL && i < count; i++) {
+            json_t *one = json_pack("{s:I, s:I}", "amount", (json_int_t)entries[i].amount,
+                                    "victims", (json_int_t)entries[i].victims);
+
+            if (json_object_set_new(loss, entries[i].currency, one) != 0) {
+                json_decref(loss);
+                loss = NULL;
+            }
+        }
+    } else {
+        json_decref(loss);
+        loss = NULL;
+    }
+    free(entries);
+    return loss;
+}
+
 /* The rows of a top-N statement (TREND_TOP_ROWS: value, reports,
- * previous_reports, loss as JSON, first_seen, last_seen) as
- * {"items": [...]}, items in their order. NULL when memory runs out or a
- * loss is not JSON. Borrows res. */
+ * previous_reports, loss, first_seen, last_seen) as {"items": [...]},
+ * items in their order. NULL when memory runs out or a loss is not of its
+ * shape. Borrows res. */
 static json_t *
 top_items(const PGresult *res)
 {
@@ -351,7 +426,7 @@ top_items(const PGresult *res)
             "{s:s, s:I, s:I, s:o, s:s?, s:s?}", "value", PQgetvalue(res, i, 0), "reports",
             (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10), "previous_reports",
             (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10), "loss",
-            json_loads(PQgetvalue(res, i, 3), 0, NULL), "first_seen", text_or_null(res, i, 4),
+            top_loss(text_or_null(res, i, 3)), "first_seen", text_or_null(res, i, 4),
             "last_seen", text_or_null(res, i, 5));
 
         if (json_array_append_new(items, item) != 0) {

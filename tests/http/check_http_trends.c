@@ -303,6 +303,8 @@ START_TEST(test_series_cut_and_zones)
 }
 END_TEST
 
+#define JUNE "from=1996-06-05T00:00:00%2B08:00&to=1996-06-06T00:00:00%2B08:00"
+
 /* The same question from a rollup and from the base tables (a filter
  * every report passes sends it there) gives the same answer. */
 START_TEST(test_rollup_and_base_agree)
@@ -329,6 +331,44 @@ START_TEST(test_rollup_and_base_agree)
         json_decref(rollup);
         json_decref(base);
         free(base_path);
+    }
+}
+END_TEST
+
+/* Losses in several currencies come in currency order, from the rollups
+ * and from the base tables alike (stored here out of that order). */
+START_TEST(test_top_losses_by_currency)
+{
+    static const char *const currencies[] = {"USD", "CNY", "EUR", "CNY"};
+    static const json_int_t  amounts[] = {100, 200, 300, 2900};
+    static const char *const paths[][2] = {
+        {"/v1/trends/top?" JUNE "&kind=phone", "rollup"},
+        {"/v1/trends/top?" JUNE "&kind=phone&stage_min=contact", "base"},
+    };
+    static const char want[] = "\"loss\":{\"CNY\":3100,\"EUR\":300,\"USD\":100}";
+
+    if (!stored("1996-06-05T10:00:00+08:00")) {
+        json_t *batch = json_array();
+
+        for (size_t i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++)
+            json_array_append_new(
+                batch, json_pack("{s:s, s:s, s:s, s:s, s:[s], s:{s:I, s:s}}", "source",
+                                 "victim", "scam_type", "fake_loan", "stage", "first_payment",
+                                 "occurred_at", "1996-06-05T10:00:00+08:00", "phones",
+                                 "+8617100006001", "loss", "amount", amounts[i], "currency",
+                                 currencies[i]));
+        post_batch(batch);
+    }
+    settle();
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        struct http_response resp;
+
+        get_as("analyst", paths[i][0], false, &resp);
+        ck_assert_int_eq(resp.status, 200);
+        ck_assert_str_eq(http_client_header(&resp, "X-Trend-Source"), paths[i][1]);
+        ck_assert_msg(strstr(resp.body, want) != NULL, "%s: %.400s, want %s", paths[i][0],
+                      resp.body, want);
+        http_client_response_free(&resp);
     }
 }
 END_TEST
@@ -828,6 +868,7 @@ http_trends_suite(void)
     tcase_add_test(series, test_series_weeks);
     tcase_add_test(series, test_series_cut_and_zones);
     tcase_add_test(series, test_rollup_and_base_agree);
+    tcase_add_test(series, test_top_losses_by_currency);
     tcase_add_test(series, test_csv_every_route);
     tcase_add_test(series, test_csv_quoting);
     suite_add_tcase(suite, series);
