@@ -815,15 +815,14 @@ const char statements_import_copy_sql[] =
  * without summing every value of the range (after Fagin's threshold
  * algorithm). The range is cut into pieces (trend_pieces); each day or
  * month of an added piece, and currency, is a list, read best first
- * through the rank indexes: its first $5 + 1 rows (the head), whose least
- * count when there are that many (the list's floor; 0 when the list is
- * shorter) bounds the count there of every value outside the head. The
- * head's last row stands where the floor is read: as seen, it gains
- * nothing over the floor, so the rows need no numbering (numbering them
- * by count took a tenth of a year's list). Pieces taken away only lower
- * counts, so a value has at most the sum over the lists of its count
- * where seen and the floor elsewhere (bound + gain), and a value seen
- * nowhere at most bound. The $4 values seen most (leaders) are summed
+ * through the rank indexes: its first $5 rows (the head), and apart the
+ * count of the next one (the list's floor; 0 when the list is shorter),
+ * which bounds the count there of every value outside the head. Read
+ * apart, the floor is one more descent per list; found in the head's own
+ * read, by a window over its rows, it took a fifth of the heads' time.
+ * Pieces taken away only lower counts, so a value has at most the sum
+ * over the lists of its count where seen and the floor elsewhere (bound
+ * + gain), and a value seen nowhere at most bound. The $4 values seen most (leaders) are summed
  * exactly; threshold is the least of those sums, so at least $4 values
  * reach it and no value whose most is below it can be listed. Only the
  * others that may reach it are summed too. If bound is below threshold
@@ -832,23 +831,27 @@ const char statements_import_copy_sql[] =
  * and the caller tries a longer head or runs TREND_TOP_DAILY_SQL. On
  * skewed counts, as indicator counts are, a head a little longer than the
  * limit proves nearly every answer. */
+#define TREND_TOP_LIST(table, period, columns, rows)                                          \
+    "(SELECT " columns " FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"      \
+    "    AND t.currency = l.currency ORDER BY t.reports DESC " rows ")"
 #define TREND_TOP_HEAD(table, period)                                                         \
-    "(SELECT t.value, t.reports"                                                              \
-    "  FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"                        \
-    "    AND t.currency = l.currency ORDER BY t.reports DESC LIMIT $5::integer + 1)"
+    TREND_TOP_LIST(table, period, "t.value, t.reports", "LIMIT $5::integer")
+#define TREND_TOP_FLOOR(table, period)                                                        \
+    TREND_TOP_LIST(table, period, "t.reports", "OFFSET $5::integer LIMIT 1")
 #define TREND_TOP_PRUNED_SQL                                                                  \
     "WITH" TREND_READS " lists AS (SELECT DISTINCT period, monthly, currency FROM ("          \
     TREND_TIERED_RANGE("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''") \
     "  ) t WHERE t.sign > 0),"                                                                \
-    " heads AS (SELECT h.* FROM lists l CROSS JOIN LATERAL ("                                 \
-    "   SELECT h.value, h.reports, row_number() OVER () AS n,"                                \
-    "     CASE WHEN count(*) OVER () > $5::integer THEN min(h.reports) OVER () ELSE 0 END"    \
-    "       AS floor"                                                                         \
-    "   FROM (SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_DAILY, "day") " d"              \
-    "     WHERE NOT l.monthly UNION ALL"                                                      \
-    "     SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_MONTHLY, "month") " m"              \
-    "     WHERE l.monthly) h) h),"                                                            \
-    " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM heads WHERE n = 1),"          \
+    " floors AS (SELECT l.*, COALESCE(CASE WHEN l.monthly"                                    \
+    "   THEN " TREND_TOP_FLOOR(TREND_INDICATORS_MONTHLY, "month")                             \
+    "   ELSE " TREND_TOP_FLOOR(TREND_INDICATORS_DAILY, "day")                                 \
+    "   END, 0) AS floor FROM lists l),"                                                      \
+    " heads AS (SELECT h.value, h.reports, l.floor FROM floors l CROSS JOIN LATERAL ("        \
+    "   SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_DAILY, "day") " d"                    \
+    "   WHERE NOT l.monthly UNION ALL"                                                        \
+    "   SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_MONTHLY, "month") " m"                \
+    "   WHERE l.monthly) h),"                                                                 \
+    " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM floors),"                      \
     " seen AS (SELECT value, sum(reports) AS low, sum(reports - floor) AS gain"               \
     "   FROM heads GROUP BY value),"                                                          \
     " leaders AS (" TREND_TOP_SUMS("SELECT value FROM seen"                                   \
