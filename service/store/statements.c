@@ -686,7 +686,7 @@ const char statements_import_copy_sql[] =
 /* The loss of a listed value from `losses` (value, currency, amount,
  * victims). */
 #define TREND_TOP_LOSSES                                                                      \
-    "(SELECT " TREND_TOP_LOSS("l.currency", "l.amount", "l.victims", "true")                 \
+    "(SELECT " TREND_TOP_LOSS("l.currency", "l.amount", "l.victims", "true")                  \
     " FROM losses l WHERE l.value = top.value)"
 
 /* The rows of a daily rollup and its monthly tier that the range [$1, $2)
@@ -757,7 +757,7 @@ const char statements_import_copy_sql[] =
     "WITH listed AS MATERIALIZED (" values ")"                                                \
     " SELECT c.value, sum(c.reports) AS reports, sum(c.previous) AS previous,"                \
     "  " TREND_TOP_LOSS("c.currency", "c.amount", "c.victims",                                \
-                        "c.currency <> '' AND c.reports > 0") " AS loss,"                    \
+                        "c.currency <> '' AND c.reports > 0") " AS loss,"                     \
     "  min(c.first_day) AS first_day, min(c.first_month) AS first_month"                      \
     " FROM (SELECT t.value, t.currency, sum(t.cur * t.reports) AS reports,"                   \
     "   sum(t.prev * t.reports) AS previous,"                                                 \
@@ -822,15 +822,15 @@ const char statements_import_copy_sql[] =
  * read, by a window over its rows, it took a fifth of the heads' time.
  * Pieces taken away only lower counts, so a value has at most the sum
  * over the lists of its count where seen and the floor elsewhere (bound
- * + gain), and a value seen nowhere at most bound. The $4 values seen most (leaders) are summed
- * exactly; threshold is the least of those sums, so at least $4 values
- * reach it and no value whose most is below it can be listed. Only the
- * others that may reach it are summed too. If bound is below threshold
- * (or 0: every head was the whole list), no unseen value can be listed
- * either and the answer is exact; otherwise the answer is a row of NULLs,
- * and the caller tries a longer head or runs TREND_TOP_DAILY_SQL. On
- * skewed counts, as indicator counts are, a head a little longer than the
- * limit proves nearly every answer. */
+ * + gain), and a value seen nowhere at most bound. The $4 values seen
+ * most (leaders) are summed exactly; threshold is the least of those
+ * sums, so at least $4 values reach it and no value whose most is below
+ * it can be listed. Only the others that may reach it are summed too.
+ * If bound is below threshold (or 0: every head was the whole list), no
+ * unseen value can be listed either and the answer is exact; otherwise
+ * the answer is a row of NULLs, and the caller tries a longer head or
+ * runs TREND_TOP_DAILY_SQL. On skewed counts, as indicator counts are, a
+ * head a little longer than the limit proves nearly every answer. */
 #define TREND_TOP_LIST(table, period, columns, rows)                                          \
     "(SELECT " columns " FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"      \
     "    AND t.currency = l.currency ORDER BY t.reports DESC " rows ")"

@@ -303,8 +303,6 @@ START_TEST(test_series_cut_and_zones)
 }
 END_TEST
 
-#define JUNE "from=1996-06-05T00:00:00%2B08:00&to=1996-06-06T00:00:00%2B08:00"
-
 /* The same question from a rollup and from the base tables (a filter
  * every report passes sends it there) gives the same answer. */
 START_TEST(test_rollup_and_base_agree)
@@ -334,6 +332,8 @@ START_TEST(test_rollup_and_base_agree)
     }
 }
 END_TEST
+
+#define JUNE "from=1996-06-05T00:00:00%2B08:00&to=1996-06-06T00:00:00%2B08:00"
 
 /* Losses in several currencies come in currency order, from the rollups
  * and from the base tables alike (stored here out of that order). */
