@@ -20,7 +20,8 @@ static const suite_fn all_suites[] = {
     apikey_suite, ratelimit_suite, keys_suite, http_auth_suite,
     rollups_suite,
     http_tls_suite, http_hostile_suite,
-    trend_query_suite, trend_suppress_suite, trend_cells_suite, http_trends_suite,
+    trend_query_suite, trend_pieces_suite, trend_suppress_suite, trend_cells_suite,
+    http_trends_suite,
     trend_equivalence_suite,
 };
 

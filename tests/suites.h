@@ -54,10 +54,11 @@ Suite *rollups_suite(void);
 Suite *http_tls_suite(void);
 Suite *http_hostile_suite(void);
 
-/* Trend routes: query parameters and k-suppression (unit), the routes
- * (black-box), and their answers against plain SQL over ~100,000
- * generated reports. */
+/* Trend routes: query parameters, the pieces of a range and
+ * k-suppression (unit), the routes (black-box), and their answers against
+ * plain SQL over ~100,000 generated reports. */
 Suite *trend_query_suite(void);
+Suite *trend_pieces_suite(void);
 Suite *trend_suppress_suite(void);
 Suite *trend_cells_suite(void);
 Suite *http_trends_suite(void);

@@ -48,9 +48,9 @@ days_in_month(int year, int month)
     return month == 2 && is_leap(year) ? 29 : days[month - 1];
 }
 
-/* Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm). */
-static int64_t
-days_from_civil(int year, int month, int day)
+/* Howard Hinnant's algorithms, both ways. */
+int64_t
+timestamp_days_from_civil(int year, int month, int day)
 {
     int64_t y = month <= 2 ? year - 1 : year;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -59,6 +59,21 @@ days_from_civil(int year, int month, int day)
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 
     return era * 146097 + doe - 719468;
+}
+
+void
+timestamp_civil_from_days(int64_t days, int *year, int *month, int *day)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+
+    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = (int)(yoe + era * 400 + (*month <= 2));
 }
 
 static bool
@@ -113,7 +128,7 @@ timestamp_parse_rfc3339(const char *text, int64_t *epoch_s)
     if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)
         || hour > 23 || minute > 59 || second > 59)
         return -1;
-    *epoch_s = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60
+    *epoch_s = timestamp_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60
              + second - offset_s;
     return 0;
 }

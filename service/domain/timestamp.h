@@ -13,4 +13,9 @@
  * offset. Borrows text. */
 int timestamp_parse_rfc3339(const char *text, int64_t *epoch_s);
 
+/* Days from 1970-01-01 to a proleptic Gregorian date (month 1-12), and
+ * back. */
+int64_t timestamp_days_from_civil(int year, int month, int day);
+void    timestamp_civil_from_days(int64_t days, int *year, int *month, int *day);
+
 #endif

@@ -515,6 +515,15 @@ trend_query_source(const struct trend_query *query, bool zone_hourly)
     return TREND_SOURCE_BASE;
 }
 
+int32_t
+trend_query_day(int64_t epoch_s)
+{
+    int64_t local_s = epoch_s + SHANGHAI_OFFSET_S;
+
+    /* Floor division: days before 1970 too. */
+    return (int32_t)((local_s - (((local_s % DAY_S) + DAY_S) % DAY_S)) / DAY_S);
+}
+
 const char *
 trend_query_metric_name(enum trend_metric metric)
 {

@@ -131,6 +131,10 @@ bool trend_query_zone_hourly(const char *tz, long utc_offset_s);
  * is trend_query_zone_hourly of the query's zone. */
 enum trend_source trend_query_source(const struct trend_query *query, bool zone_hourly);
 
+/* The Asia/Shanghai day of an instant from 1992 on (UTC+8 since), counted
+ * from 1970-01-01: the days of the rollups. */
+int32_t trend_query_day(int64_t epoch_s);
+
 /* Names as the API and the statements spell them ("week", "scam_type",
  * "total" for no breakdown, "phone" ...). Static strings. */
 const char *trend_query_metric_name(enum trend_metric metric);

@@ -442,15 +442,15 @@ const char statements_import_copy_sql[] =
 #define TREND_D_TO   "trend_day($2::timestamptz)"
 
 /* The rows of a daily rollup and its monthly tier whose signed sum is the
- * range [$1, $2) (trend_pieces, migrations/0019; months is an SQL
- * boolean: whether to read whole months from the monthly tier), where
- * `cond` holds: (period, monthly, `keys` (empty, or columns of t each
- * followed by a comma), currency, the counters reports, loss_minor_sum,
- * victims_with_loss times the piece's sign, and sign).
- * Each piece is one range of the tables' keys. */
-#define TREND_TIERED(keys, daily, monthly, cond, months)                                      \
-    " SELECT x.*, p.sign FROM trend_pieces(" TREND_D_FROM ", " TREND_D_TO ", " months        \
-    ", true) p CROSS JOIN LATERAL ("                                                          \
+ * range [$1, $2), where `cond` holds: (period, monthly, `keys` (empty, or
+ * columns of t each followed by a comma), currency, the counters reports,
+ * loss_minor_sum, victims_with_loss times the piece's sign, and sign).
+ * `pieces` is the parameter that holds the range's pieces, a trend_piece[]
+ * (migrations/0023) from trend_pieces_range (domain/trend_pieces.c), with
+ * whole months for the monthly tier or without. Each piece is one range of
+ * the tables' keys. */
+#define TREND_TIERED(keys, daily, monthly, cond, pieces)                                      \
+    " SELECT x.*, p.sign FROM unnest(" pieces "::trend_piece[]) p CROSS JOIN LATERAL ("      \
     "  SELECT t.day AS period, false AS monthly, " keys TREND_SIGNED " FROM " daily " t"      \
     "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
     "  UNION ALL SELECT t.month, true, " keys TREND_SIGNED " FROM " monthly " t"              \
@@ -460,10 +460,6 @@ const char statements_import_copy_sql[] =
     " CASE WHEN p.sign < 0 THEN -t.loss_minor_sum ELSE t.loss_minor_sum END"                  \
     "   AS loss_minor_sum,"                                                                   \
     " p.sign * t.victims_with_loss AS victims_with_loss"
-
-/* TREND_TIERED over the range [$1, $2), as few rows as the tiers allow. */
-#define TREND_TIERED_RANGE(keys, daily, monthly, cond)                                        \
-    TREND_TIERED(keys, daily, monthly, cond, "true")
 
 #define TREND_BASE_RANGE(from, to)                                                            \
     " (r.occurred_at >= " from " AND r.occurred_at < " to                                     \
@@ -547,12 +543,13 @@ const char statements_import_copy_sql[] =
     "   AS loss_victims"
 
 /* $1 from, $2 to, $3 tz, $4 interval, $5 dim ('total' for none), $6
- * currency, $7 metric, $8 scope ('' or a scam type). Reads the days of
- * the range of dim $5 and of 'total', or for a monthly series the month
- * rows of the monthly tier and as few day rows as it allows; an app
- * breakdown (no filter) reads the indicator rollups' app rows instead. */
+ * currency, $7 metric, $8 scope ('' or a scam type), $9 the range's pieces.
+ * Reads the days of the range of dim $5 and of 'total', or for a monthly
+ * series the month rows of the monthly tier and as few day rows as it
+ * allows; an app breakdown (no filter) reads the indicator rollups' app
+ * rows instead. */
 #define TREND_SERIES_TIERED(keys, daily, monthly, cond)                                       \
-    TREND_TIERED(keys, daily, monthly, cond, "$4 = 'month'")
+    TREND_TIERED(keys, daily, monthly, cond, "$9")
 #define TREND_SERIES_DAILY_SQL                                                                \
     "WITH cells AS ("                                                                         \
     "  SELECT date_trunc($4, t.period::timestamp) AS local_start,"                            \
@@ -690,16 +687,14 @@ const char statements_import_copy_sql[] =
     " FROM losses l WHERE l.value = top.value)"
 
 /* The rows of a daily rollup and its monthly tier that the range [$1, $2)
- * and the equal period before it count (trend_pieces_paired, migrations/
- * 0020), where `cond` holds: (period, monthly, value, currency, reports,
- * loss_minor_sum, victims_with_loss, cur and prev: how many times the row
- * counts toward the range and toward the period before, 1, 0 or -1). Each
- * read is one range of the tables' keys; a year and the year before are
- * four. The reads are the CTE TREND_READS, found once per statement. */
-#define TREND_P_FROM "trend_day(" TREND_PREVIOUS_FROM ")"
-#define TREND_READS                                                                           \
-    " reads AS (SELECT * FROM trend_pieces_paired(" TREND_P_FROM ", " TREND_D_FROM ", "       \
-    TREND_D_TO ")),"
+ * and the equal period before it count, where `cond` holds: (period,
+ * monthly, value, currency, reports, loss_minor_sum, victims_with_loss,
+ * cur and prev: how many times the row counts toward the range and toward
+ * the period before, 1, 0 or -1). Each read is one range of the tables'
+ * keys; a year and the year before are four. The reads are the CTE
+ * TREND_READS, from the parameter that holds them, a trend_read[]
+ * (migrations/0023) from trend_pieces_paired (domain/trend_pieces.c). */
+#define TREND_READS(reads) " reads AS (SELECT * FROM unnest(" reads "::trend_read[])),"
 #define TREND_PAIRED_SIGN(period, c)                                                          \
     " CASE WHEN t." period " < p.cut1 THEN p." c "0 WHEN t." period " < p.cut2"                \
     "   THEN p." c "1 ELSE p." c "2 END"
@@ -796,11 +791,12 @@ const char statements_import_copy_sql[] =
 
 /* A top-N list that sums every value of the range: the rows of `src`
  * (TREND_TOP_SUMS), of values where `listed` (empty, or " AND ..." on t)
- * holds too; $1 from, $2 to, $4 limit. */
+ * holds too; $1 from, $2 to, $4 limit, $5 the range's pieces (with whole
+ * months), $6 the reads of it and the period before. */
 #define TREND_TOP_FULL(src, listed)                                                           \
-    "WITH" TREND_READS " totals AS ("                                                         \
+    "WITH" TREND_READS("$6") " totals AS ("                                                   \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED_RANGE("t.value,", src##_DAILY, src##_MONTHLY, src##_ROWS listed) ") t"       \
+    TREND_TIERED("t.value,", src##_DAILY, src##_MONTHLY, src##_ROWS listed, "$5") ") t"       \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
     " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", src) "),"                       \
@@ -811,11 +807,11 @@ const char statements_import_copy_sql[] =
 #define TREND_TOP_DAILY_SQL                                                                   \
     TREND_TOP_FULL(TREND_INDICATORS, "")
 
-/* The same parameters and $5, the length of a list's head. A top-N list
+/* The same parameters and $7, the length of a list's head. A top-N list
  * without summing every value of the range (after Fagin's threshold
  * algorithm). The range is cut into pieces (trend_pieces); each day or
  * month of an added piece, and currency, is a list, read best first
- * through the rank indexes: its first $5 rows (the head), and apart the
+ * through the rank indexes: its first $7 rows (the head), and apart the
  * count of the next one (the list's floor; 0 when the list is shorter),
  * which bounds the count there of every value outside the head. Read
  * apart, the floor is one more descent per list; found in the head's own
@@ -835,12 +831,12 @@ const char statements_import_copy_sql[] =
     "(SELECT " columns " FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"      \
     "    AND t.currency = l.currency ORDER BY t.reports DESC " rows ")"
 #define TREND_TOP_HEAD(table, period)                                                         \
-    TREND_TOP_LIST(table, period, "t.value, t.reports", "LIMIT $5::integer")
+    TREND_TOP_LIST(table, period, "t.value, t.reports", "LIMIT $7::integer")
 #define TREND_TOP_FLOOR(table, period)                                                        \
-    TREND_TOP_LIST(table, period, "t.reports", "OFFSET $5::integer LIMIT 1")
+    TREND_TOP_LIST(table, period, "t.reports", "OFFSET $7::integer LIMIT 1")
 #define TREND_TOP_PRUNED_SQL                                                                  \
-    "WITH" TREND_READS " lists AS (SELECT DISTINCT period, monthly, currency FROM ("          \
-    TREND_TIERED_RANGE("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''") \
+    "WITH" TREND_READS("$6") " lists AS (SELECT DISTINCT period, monthly, currency FROM ("    \
+    TREND_TIERED("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''", "$5") \
     "  ) t WHERE t.sign > 0),"                                                                \
     " floors AS (SELECT l.*, COALESCE(CASE WHEN l.monthly"                                    \
     "   THEN " TREND_TOP_FLOOR(TREND_INDICATORS_MONTHLY, "month")                             \
@@ -920,14 +916,15 @@ const char statements_import_copy_sql[] =
     "   OVER (ORDER BY s.position DESC) AS reached"                                            \
     "   FROM stages s LEFT JOIN counts c ON c.stage = s.code) f"
 
-/* $1 from, $2 to, $3 scope: the stage rows of the range's days and whole
- * months (hours). */
+/* $1 scope, $2 the range's pieces: the stage rows of its days and whole
+ * months. */
 #define TREND_FUNNEL_DAILY_SQL                                                                \
     "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM ("               \
-    TREND_TIERED_RANGE("t.value,", "trend_daily", "trend_monthly",                            \
-                       "t.dim = 'stage' AND t.scope = $3") ") t GROUP BY 1)"                  \
+    TREND_TIERED("t.value,", "trend_daily", "trend_monthly",                                  \
+                 "t.dim = 'stage' AND t.scope = $1", "$2") ") t GROUP BY 1)"                  \
     TREND_FUNNEL_TAIL
 
+/* $1 from, $2 to, $3 scope: the stage rows of the range's hours. */
 #define TREND_FUNNEL_HOURLY_SQL                                                               \
     "WITH counts AS (SELECT t.value AS stage, sum(t.reports) AS reports FROM trend_hourly t" \
     "  WHERE t.dim = 'stage' AND t.scope = $3 AND t.hour >= $1::timestamptz"                  \
@@ -1089,16 +1086,16 @@ const struct statement_def statements[STMT_COUNT] = {
     /* Trends (GET /v1/trends/..., GET /v1/indicators/lookup). */
     [STMT_TRENDS_SETTINGS] = {"trends_settings", TREND_SETTINGS_SQL, 3},
     [STMT_TRENDS_ZONES] = {"trends_zones", TREND_ZONES_SQL, 0},
-    [STMT_TRENDS_SERIES_ROWS] = {"trends_series_rows", TREND_SERIES_ROWS_SQL, 8},
-    [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 8},
+    [STMT_TRENDS_SERIES_ROWS] = {"trends_series_rows", TREND_SERIES_ROWS_SQL, 9},
+    [STMT_TRENDS_SERIES_DAILY] = {"trends_series_daily", TREND_SERIES_DAILY_SQL, 9},
     [STMT_TRENDS_SERIES_HOURLY] = {"trends_series_hourly", TREND_SERIES_HOURLY_SQL, 8},
     [STMT_TRENDS_SERIES_BASE] = {"trends_series_base", TREND_SERIES_BASE_SQL, 20},
-    [STMT_TRENDS_TOP_PRUNED] = {"trends_top_pruned", TREND_TOP_PRUNED_SQL, 5},
-    [STMT_TRENDS_TOP_DAILY] = {"trends_top_daily", TREND_TOP_DAILY_SQL, 4},
+    [STMT_TRENDS_TOP_PRUNED] = {"trends_top_pruned", TREND_TOP_PRUNED_SQL, 7},
+    [STMT_TRENDS_TOP_DAILY] = {"trends_top_daily", TREND_TOP_DAILY_SQL, 6},
     [STMT_TRENDS_TOP_REGIONS_DAILY] = {"trends_top_regions_daily", TREND_TOP_REGIONS_DAILY_SQL,
-                                       4},
+                                       6},
     [STMT_TRENDS_TOP_BASE] = {"trends_top_base", TREND_TOP_BASE_SQL, 17},
-    [STMT_TRENDS_FUNNEL_DAILY] = {"trends_funnel_daily", TREND_FUNNEL_DAILY_SQL, 3},
+    [STMT_TRENDS_FUNNEL_DAILY] = {"trends_funnel_daily", TREND_FUNNEL_DAILY_SQL, 2},
     [STMT_TRENDS_FUNNEL_HOURLY] = {"trends_funnel_hourly", TREND_FUNNEL_HOURLY_SQL, 3},
     [STMT_TRENDS_FUNNEL_BASE] = {"trends_funnel_base", TREND_FUNNEL_BASE_SQL, 15},
     [STMT_TRENDS_SUMMARY_DAILY] = {"trends_summary_daily", TREND_SUMMARY_DAILY_SQL, 3},

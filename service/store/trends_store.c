@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,8 +129,78 @@ base_params(const struct trend_query *query, const char **p)
     p[14] = f->status;
 }
 
+/* Appends to the text at out[*at], never past size (which struct
+ * trends_range makes room for). */
+static void
+text_put(char *out, size_t size, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+text_put(char *out, size_t size, size_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    int     n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(out + *at, size - *at, fmt, ap);
+    va_end(ap);
+    *at = n < 0 || (size_t)n >= size - *at ? size - 1 : *at + (size_t)n;
+}
+
+static void
+pieces_text(int32_t from, int32_t to, bool months, char *out, size_t size)
+{
+    struct trend_piece pieces[TREND_PIECES_MAX];
+    size_t             n = trend_pieces_range(from, to, months, pieces), at = 0;
+    char               lo[11], hi[11];
+
+    text_put(out, size, &at, "{");
+    for (size_t i = 0; i < n; i++) {
+        trend_pieces_date(pieces[i].lo, lo);
+        trend_pieces_date(pieces[i].hi, hi);
+        text_put(out, size, &at, "%s\"(%c,%s,%s,%d)\"", i ? "," : "",
+                 pieces[i].monthly ? 't' : 'f', lo, hi, pieces[i].sign);
+    }
+    text_put(out, size, &at, "}");
+}
+
+static void
+reads_text(int32_t previous_from, int32_t from, int32_t to, char *out, size_t size)
+{
+    struct trend_read reads[TREND_READS_MAX];
+    size_t            n = trend_pieces_paired(previous_from, from, to, reads), at = 0;
+    char              d[4][11];
+
+    text_put(out, size, &at, "{");
+    for (size_t i = 0; i < n; i++) {
+        const struct trend_read *r = &reads[i];
+
+        trend_pieces_date(r->lo, d[0]);
+        trend_pieces_date(r->hi, d[1]);
+        trend_pieces_date(r->cut1, d[2]);
+        trend_pieces_date(r->cut2, d[3]);
+        text_put(out, size, &at, "%s\"(%c,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d)\"", i ? "," : "",
+                 r->monthly ? 't' : 'f', d[0], d[1], d[2], d[3], r->cur[0], r->prev[0],
+                 r->cur[1], r->prev[1], r->cur[2], r->prev[2]);
+    }
+    text_put(out, size, &at, "}");
+}
+
+void
+trends_store_range(int64_t from_s, int64_t to_s, bool months, struct trends_range *range)
+{
+    int32_t from = trend_query_day(from_s), to = trend_query_day(to_s);
+
+    pieces_text(from, to, months, range->pieces, sizeof(range->pieces));
+    range->reads[0] = '\0';
+    if (months)
+        reads_text(trend_query_day(2 * from_s - to_s), from, to, range->reads,
+                   sizeof(range->reads));
+}
+
 static enum statement
-series_call(const struct trend_query *query, enum trend_source source, const char **p)
+series_call(const struct trend_query *query, enum trend_source source, const char **p,
+            struct trends_range *range)
 {
     const char *settings[5] = {
         query->tz, trend_query_interval_name(query->interval), trend_query_dim_name(query->by),
@@ -145,7 +216,12 @@ series_call(const struct trend_query *query, enum trend_source source, const cha
     p[1] = query->to;
     memcpy(p + 2, settings, sizeof(settings));
     p[7] = scope(query);
-    return source == TREND_SOURCE_DAILY ? STMT_TRENDS_SERIES_ROWS : STMT_TRENDS_SERIES_HOURLY;
+    if (source == TREND_SOURCE_HOURLY)
+        return STMT_TRENDS_SERIES_HOURLY;
+    trends_store_range(query->from_s, query->to_s, query->interval == TREND_INTERVAL_MONTH,
+                       range);
+    p[8] = range->pieces;
+    return STMT_TRENDS_SERIES_ROWS;
 }
 
 /* The heads TREND_TOP_PRUNED_SQL tries, in rounds, before summing every
@@ -161,10 +237,10 @@ top_head(const struct trend_query *query, unsigned round, char *head, size_t siz
     snprintf(head, size, "%u", (round + 1) * query->limit + 10);
 }
 
-/* p[4], the head of a pruned list, is trends_top's. */
+/* p[6], the head of a pruned list, is trends_top's. */
 static enum statement
 top_call(const struct trend_query *query, enum trend_source source, const char **p,
-         const char *limit)
+         const char *limit, struct trends_range *range)
 {
     if (source == TREND_SOURCE_BASE) {
         base_params(query, p);
@@ -175,6 +251,9 @@ top_call(const struct trend_query *query, enum trend_source source, const char *
     p[0] = query->from;
     p[1] = query->to;
     p[3] = limit;
+    trends_store_range(query->from_s, query->to_s, true, range);
+    p[4] = range->pieces;
+    p[5] = range->reads;
     if (query->kind == TREND_KIND_REGION && query->filter.scam_type != NULL) {
         p[2] = scope(query);
         return STMT_TRENDS_TOP_REGIONS_DAILY;
@@ -198,9 +277,19 @@ range_call(const struct trend_query *query, enum trend_source source, const char
     return by_source[source];
 }
 
+/* A funnel from the daily rollups reads the range's pieces alone. */
+static enum statement
+funnel_daily_call(const struct trend_query *query, const char **p, struct trends_range *range)
+{
+    trends_store_range(query->from_s, query->to_s, true, range);
+    p[0] = scope(query);
+    p[1] = range->pieces;
+    return STMT_TRENDS_FUNNEL_DAILY;
+}
+
 static enum statement
 choose(const struct trend_query *query, enum trend_source source, const char **p,
-       const char *limit)
+       const char *limit, struct trends_range *range)
 {
     static const enum statement funnel[3] = {
         [TREND_SOURCE_BASE] = STMT_TRENDS_FUNNEL_BASE,
@@ -215,11 +304,12 @@ choose(const struct trend_query *query, enum trend_source source, const char **p
 
     switch (query->route) {
     case TREND_ROUTE_SERIES:
-        return series_call(query, source, p);
+        return series_call(query, source, p, range);
     case TREND_ROUTE_TOP:
-        return top_call(query, source, p, limit);
+        return top_call(query, source, p, limit, range);
     case TREND_ROUTE_FUNNEL:
-        return range_call(query, source, p, funnel);
+        return source == TREND_SOURCE_DAILY ? funnel_daily_call(query, p, range)
+                                            : range_call(query, source, p, funnel);
     case TREND_ROUTE_SUMMARY:
         return range_call(query, source, p, summary);
     case TREND_ROUTE_LOOKUP:
@@ -455,7 +545,7 @@ top_run(struct db_conn *conn, enum statement id, const char **params, json_t **o
     return status;
 }
 
-/* A top-N list: a pruned one tries each round's head in params[4] until
+/* A top-N list: a pruned one tries each round's head in params[6] until
  * one proves its answer; if none does, summing every value answers, with
  * the same parameters. */
 static enum store_status
@@ -467,7 +557,7 @@ trends_top(struct db_conn *conn, const struct trend_query *query, enum statement
 
     if (id != STMT_TRENDS_TOP_PRUNED)
         return top_run(conn, id, params, out);
-    params[4] = head;
+    params[6] = head;
     for (unsigned round = 0; status == STORE_NOT_FOUND && round < TOP_HEAD_ROUNDS; round++) {
         top_head(query, round, head, sizeof(head));
         status = top_run(conn, STMT_TRENDS_TOP_PRUNED, params, out);
@@ -518,12 +608,13 @@ trends_exec(struct db_conn *conn, const struct trend_query *query, enum trend_so
 {
     const char       *params[TREND_PARAMS_MAX] = {0};
     char              limit[16];
+    struct trends_range range;
     bool              base = source == TREND_SOURCE_BASE;
     enum statement    id;
     enum store_status status;
 
     snprintf(limit, sizeof(limit), "%u", query->limit);
-    id = choose(query, source, params, limit);
+    id = choose(query, source, params, limit, &range);
     status = trends_begin(conn, base, !base && grid == NULL,
                           !base && query->route == TREND_ROUTE_TOP);
     if (status == STORE_OK)

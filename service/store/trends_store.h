@@ -10,8 +10,10 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "domain/trend_cells.h"
+#include "domain/trend_pieces.h"
 #include "domain/trend_query.h"
 #include "store/db.h"
 
@@ -43,5 +45,19 @@ enum store_status trends_store_read(struct db_conn *conn, const struct trend_que
  * TREND_QUERY_CELLS_MAX cells. Borrows conn and query. */
 enum store_status trends_store_series(struct db_conn *conn, const struct trend_query *query,
                                       enum trend_source source, struct trend_grid **out);
+
+/* A range's pieces and reads as the rollup statements take them: text
+ * arrays of trend_piece and trend_read (migrations/0023). Sized for the
+ * most of each (`,"(t,YYYY-MM-DD,...,-1)"` apiece) and the braces. */
+struct trends_range {
+    char pieces[2 + TREND_PIECES_MAX * 32];
+    char reads[2 + TREND_READS_MAX * 80];
+};
+
+/* Fills *range for [from_s, to_s), Asia/Shanghai midnights (a range the
+ * daily rollups answer): its pieces, with whole months from the monthly
+ * tier or without, and with months its reads together with the equal
+ * period before it (empty without). */
+void trends_store_range(int64_t from_s, int64_t to_s, bool months, struct trends_range *range);
 
 #endif

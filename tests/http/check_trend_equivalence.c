@@ -22,8 +22,10 @@
 #include <libpq-fe.h>
 
 #include "demo.h"
+#include "domain/timestamp.h"
 #include "store/db.h"
 #include "store/statements.h"
+#include "store/trends_store.h"
 #include "../suites.h"
 #include "../testutil.h"
 #include "http_client.h"
@@ -935,6 +937,18 @@ first_difference(const PGresult *a, const PGresult *b)
     return -1;
 }
 
+/* The pieces (with whole months or without) and reads of a combo's range
+ * of local midnights, as the service passes them to the statements. */
+static void
+combo_range(const struct combo *c, bool months, struct trends_range *range)
+{
+    int64_t from_s, to_s;
+
+    ck_assert(timestamp_parse_rfc3339(c->from, &from_s) == 0);
+    ck_assert(timestamp_parse_rfc3339(c->to, &to_s) == 0);
+    trends_store_range(from_s, to_s, months, range);
+}
+
 /* The pruned top-N statement against the one that sums every value, run
  * directly: on day-aligned ranges of every indicator kind, limits from 1
  * to 100 and heads from the limit to three times it, every answer it
@@ -951,19 +965,22 @@ START_TEST(test_top_pruned_equals_full)
     apply_rollups();
     seed_randoms("pruned top-N");
     for (int i = 0; i < PRUNED_COMBOS; i++) {
-        struct combo c = {.tz = "Asia/Shanghai"};
-        char         limit[16], head[16];
-        const char  *params[5] = {c.from, c.to, PICK(all_kinds), limit, head};
-        int          n = PICK(limits);
-        double       start = (double)pick(400), length = PICK(lengths);
-        PGresult    *pruned, *full;
+        struct combo        c = {.tz = "Asia/Shanghai"};
+        struct trends_range range;
+        char                limit[16], head[16];
+        const char         *params[7] = {c.from,       c.to,        PICK(all_kinds), limit,
+                                         range.pieces, range.reads, head};
+        int                 n = PICK(limits);
+        double              start = (double)pick(400), length = PICK(lengths);
+        PGresult           *pruned, *full;
 
         random_instant(&c, start, 0, c.from);
         random_instant(&c, start - length, 0, c.to);
+        combo_range(&c, true, &range);
         snprintf(limit, sizeof(limit), "%d", n);
         snprintf(head, sizeof(head), "%zu", (size_t)n + pick(2 * (size_t)n + 11));
-        pruned = reference(statements[STMT_TRENDS_TOP_PRUNED].sql, 5, params);
-        full = reference(statements[STMT_TRENDS_TOP_DAILY].sql, 4, params);
+        pruned = reference(statements[STMT_TRENDS_TOP_PRUNED].sql, 7, params);
+        full = reference(statements[STMT_TRENDS_TOP_DAILY].sql, 6, params);
         if (PQntuples(pruned) != 1 || !PQgetisnull(pruned, 0, 0)) {
             int row = first_difference(pruned, full);
 
@@ -1000,9 +1017,10 @@ END_TEST
 #define SHARED_KEY_LOOKUPS 7
 
 struct shared_key_top {
-    struct combo c;
-    char         limit[16], head[16];
-    const char  *params[5];
+    struct combo        c;
+    struct trends_range range;
+    char                limit[16], head[16];
+    const char         *params[7];
 };
 
 static PGresult *
@@ -1011,8 +1029,8 @@ shared_key_answer(int i, const struct shared_key_top *tops, const PGresult *look
     const char *values[2];
 
     if (i < SHARED_KEY_TOPS)
-        return i % 2 ? reference(statements[STMT_TRENDS_TOP_DAILY].sql, 4, tops[i / 2].params)
-                     : reference(statements[STMT_TRENDS_TOP_PRUNED].sql, 5, tops[i / 2].params);
+        return i % 2 ? reference(statements[STMT_TRENDS_TOP_DAILY].sql, 6, tops[i / 2].params)
+                     : reference(statements[STMT_TRENDS_TOP_PRUNED].sql, 7, tops[i / 2].params);
     values[0] = PQgetvalue(lookups, i - SHARED_KEY_TOPS, 0);
     values[1] = PQgetvalue(lookups, i - SHARED_KEY_TOPS, 1);
     return reference(statements[STMT_TRENDS_LOOKUP].sql, 2, values);
@@ -1044,7 +1062,10 @@ START_TEST(test_shared_value_keys)
         t->params[1] = t->c.to;
         t->params[2] = all_kinds[i % 5];
         t->params[3] = t->limit;
-        t->params[4] = t->head;
+        combo_range(&t->c, true, &t->range);
+        t->params[4] = t->range.pieces;
+        t->params[5] = t->range.reads;
+        t->params[6] = t->head;
     }
     for (int i = 0; i < SHARED_KEY_TOPS + SHARED_KEY_LOOKUPS; i++)
         before[i] = shared_key_answer(i, tops, lookups);
@@ -1122,20 +1143,28 @@ START_TEST(test_series_rows_equal_cells)
         snprintf(sql[k], size, "%s%s%s", head, statements[id].sql, tail);
     }
     for (int i = 0; i < SERIES_ROWS_COMBOS; i++) {
-        struct combo c = {.tz = "Asia/Shanghai"};
-        size_t       dim = pick(sizeof(dims) / sizeof(dims[0]));
-        const char  *params[8] = {c.from, c.to, c.tz, PICK(intervals),
-                                  dims[dim] != NULL ? dims[dim] : "total", "CNY", PICK(metrics),
-                                  PICK(scopes)};
-        double       start = (double)pick(400), length = PICK(lengths);
-        PGresult    *rows, *cells;
+        struct combo        c = {.tz = "Asia/Shanghai"};
+        struct trends_range range;
+        size_t              dim = pick(sizeof(dims) / sizeof(dims[0]));
+        const char         *params[9] = {c.from,
+                                         c.to,
+                                         c.tz,
+                                         PICK(intervals),
+                                         dims[dim] != NULL ? dims[dim] : "total",
+                                         "CNY",
+                                         PICK(metrics),
+                                         PICK(scopes),
+                                         range.pieces};
+        double              start = (double)pick(400), length = PICK(lengths);
+        PGresult           *rows, *cells;
 
         if (dim == sizeof(dims) / sizeof(dims[0]) - 1)
             params[7] = "";
         random_instant(&c, start, 0, c.from);
         random_instant(&c, start - length, 0, c.to);
-        rows = reference(sql[0], 8, params);
-        cells = reference(sql[1], 8, params);
+        combo_range(&c, strcmp(params[3], "month") == 0, &range);
+        rows = reference(sql[0], 9, params);
+        cells = reference(sql[1], 9, params);
         /* Too many cells (kind 2, alone), or rows beyond what the rows
          * statement sends: the service answers with the cells statement. */
         if (strncmp(PQgetvalue(cells, 0, 0), "2|", 2) != 0

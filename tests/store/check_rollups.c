@@ -763,55 +763,6 @@ START_TEST(test_profile_backfill_matches)
 }
 END_TEST
 
-/* Runs the grid check of tests/data file (one row: a count per way of
- * failing, then how much was checked) and asserts that nothing failed
- * (failures[i] says what column i counts) and that more than 1,000,000
- * were checked, so that an empty grid cannot pass. */
-static void
-check_grid(const char *file, const char *const *failures, size_t count)
-{
-    PGconn   *pg = connect_or_fail(testutil_env("FRAUD_TEST_DATABASE_URL"));
-    char     *sql = testutil_read_data(file, NULL);
-    PGresult *res = query_or_fail(pg, sql, 0, NULL);
-
-    for (size_t i = 0; i < count; i++)
-        ck_assert_msg(atol(PQgetvalue(res, 0, (int)i)) == 0, "%s: %s %s", file,
-                      PQgetvalue(res, 0, (int)i), failures[i]);
-    ck_assert_msg(atol(PQgetvalue(res, 0, (int)count)) > 1000000, "%s: only %s checked", file,
-                  PQgetvalue(res, 0, (int)count));
-    PQclear(res);
-    free(sql);
-    PQfinish(pg);
-}
-
-/* How ranges are cut into day and month pieces (trend_pieces, 0019): the
- * grid of rollups/pieces.sql covers every day of each range exactly once,
- * in at most 3 pieces (a statement reads each piece with one B-tree descent
- * per value), one of them months, and subtracting never reads more rows. */
-START_TEST(test_pieces_cover_each_day_once)
-{
-    static const char *const failures[] = {"days covered wrongly", "ranges in more than 3 pieces",
-                                           "pieces of the wrong mode",
-                                           "ranges dearer by subtracting"};
-
-    check_grid("rollups/pieces.sql", failures, sizeof(failures) / sizeof(failures[0]));
-}
-END_TEST
-
-/* How a range and the equal period before it are read together
- * (trend_pieces_paired, 0020): over the grid of rollups/pieces_paired.sql
- * every day and month row counts toward each period as that period's
- * trend_pieces count it, no row is read twice, and no range takes more
- * than 4 reads. */
-START_TEST(test_paired_pieces_count_as_pieces)
-{
-    static const char *const failures[] = {"rows counted wrongly", "rows read twice",
-                                           "ranges in more than 4 reads"};
-
-    check_grid("rollups/pieces_paired.sql", failures, sizeof(failures) / sizeof(failures[0]));
-}
-END_TEST
-
 Suite *
 rollups_suite(void)
 {
@@ -819,7 +770,6 @@ rollups_suite(void)
     TCase *paths = tcase_create("write_paths");
     TCase *demo = tcase_create("demo_data");
     TCase *apply = tcase_create("apply");
-    TCase *pieces = tcase_create("pieces");
 
     tcase_add_unchecked_fixture(paths, http_client_setup, http_client_teardown);
     tcase_set_timeout(paths, 60);
@@ -832,9 +782,5 @@ rollups_suite(void)
     tcase_add_test(apply, test_apply_is_all_or_nothing_and_once);
     tcase_add_test(apply, test_profile_backfill_matches);
     suite_add_tcase(suite, apply);
-    tcase_set_timeout(pieces, 60);
-    tcase_add_test(pieces, test_pieces_cover_each_day_once);
-    tcase_add_test(pieces, test_paired_pieces_count_as_pieces);
-    suite_add_tcase(suite, pieces);
     return suite;
 }
