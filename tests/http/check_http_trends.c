@@ -92,15 +92,15 @@ get_json(const char *role, const char *path, const char *source)
     return body;
 }
 
-/* GET as analyst with Accept: text/csv; returns the body (new string). */
+/* GET as `role` with Accept: text/csv; returns the body (new string). */
 static char *
-get_csv(const char *path)
+get_csv_as(const char *role, const char *path)
 {
     struct http_response resp;
     const char          *type;
     char                *text;
 
-    get_as("analyst", path, true, &resp);
+    get_as(role, path, true, &resp);
     ck_assert_msg(resp.status == 200, "GET %s (CSV) answered %ld", path, resp.status);
     type = http_client_header(&resp, "Content-Type");
     ck_assert_msg(type != NULL && strncmp(type, "text/csv", 8) == 0, "GET %s: Content-Type %s",
@@ -109,6 +109,12 @@ get_csv(const char *path)
     text = strdup(resp.body);
     http_client_response_free(&resp);
     return text;
+}
+
+static char *
+get_csv(const char *path)
+{
+    return get_csv_as("analyst", path);
 }
 
 /* The first record of a CSV text (its header), without the CR LF. */
@@ -608,6 +614,7 @@ END_TEST
 START_TEST(test_top_funnel_summary_suppressed_for_public)
 {
     json_t *body, *items, *stage;
+    char   *text;
 
     store_april();
     body = get_json("analyst", "/v1/trends/top?" APRIL "&kind=phone", "rollup");
@@ -616,6 +623,7 @@ START_TEST(test_top_funnel_summary_suppressed_for_public)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 1), "value")),
                      APRIL_ROMANCE_PHONE);
     ck_assert_int_eq(integer_at(json_array_get(items, 1), "reports"), 3);
+    ck_assert_ptr_null(json_object_get(json_array_get(items, 0), "suppressed"));
     ck_assert_ptr_null(json_object_get(body, "suppressed_rows"));
     json_decref(body);
 
@@ -628,8 +636,15 @@ START_TEST(test_top_funnel_summary_suppressed_for_public)
     /* Nothing the period before: 0 is under k too. */
     ck_assert(json_is_null(json_object_get(json_array_get(items, 0), "previous_reports")));
     ck_assert(json_is_null(json_object_get(json_array_get(items, 0), "change")));
+    ck_assert(json_is_true(json_object_get(json_array_get(items, 0), "suppressed")));
     ck_assert_int_eq(integer_at(body, "suppressed_rows"), 1);
     json_decref(body);
+    /* The same in CSV: the hidden previous count and change are empty. */
+    text = get_csv_as("public", "/v1/trends/top?" APRIL "&kind=phone");
+    ck_assert_msg(strstr(text, "\r\n" APRIL_LOAN_PHONE ",12,,,") != NULL
+                      && strstr(text, APRIL_ROMANCE_PHONE) == NULL,
+                  "public top CSV: %s", text);
+    free(text);
 
     body = get_json("public", "/v1/trends/funnel?" APRIL, "rollup");
     ck_assert_int_eq(integer_at(funnel_stage(body, "contact"), "reached"), 15);
