@@ -809,7 +809,7 @@ const char statements_import_copy_sql[] =
 
 /* The same parameters and $7, the length of a list's head. A top-N list
  * without summing every value of the range (after Fagin's threshold
- * algorithm). The range is cut into pieces (trend_pieces); each day or
+ * algorithm). The range is cut into pieces ($5); each day or
  * month of an added piece, and currency, is a list, read best first
  * through the rank indexes: its first $7 rows (the head), and apart the
  * count of the next one (the list's floor; 0 when the list is shorter),
