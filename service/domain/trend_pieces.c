@@ -153,6 +153,9 @@ tier_bounds(const struct paired_piece *pieces, size_t count, bool monthly, int32
     return n;
 }
 
+/* Appends the reads of one tier to out[n ..]; returns the new count. Two
+ * periods are at most 6 pieces, 4 of days and 2 of months: at most 7
+ * reads of days (8 bounds) and 2 of months, within TREND_READS_MAX. */
 static size_t
 tier_reads(const struct paired_piece *pieces, size_t count, bool monthly,
            struct trend_read *out, size_t n)
