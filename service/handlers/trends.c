@@ -198,10 +198,25 @@ trends_answer_read(struct request *req, struct response *resp, enum trend_route 
 
 /* ---- shaping numbers --------------------------------------------------------- */
 
+/* Whether a count is hidden from this caller. */
+static bool
+hides(const struct trends_answer *answer, json_int_t count)
+{
+    return answer->suppress && trend_suppress_hides(count, answer->k);
+}
+
+/* Whether a loss in one currency of the store ({"amount", "victims"}) is
+ * hidden from this caller: fewer than k victims lost money in it. */
+static bool
+loss_hidden(const struct trends_answer *answer, const json_t *money)
+{
+    return hides(answer, json_integer_value(json_object_get(money, "victims")));
+}
+
 json_t *
 trends_count(json_int_t count, const struct trends_answer *answer, bool *hidden)
 {
-    if (answer->suppress && trend_suppress_hides(count, answer->k)) {
+    if (hides(answer, count)) {
         *hidden = true;
         return json_null();
     }
@@ -216,8 +231,7 @@ trends_loss(json_t *loss, const struct trends_answer *answer, bool *hidden)
     json_t     *money;
 
     json_object_foreach(loss, currency, money) {
-        json_int_t victims = json_integer_value(json_object_get(money, "victims"));
-        bool       gone = answer->suppress && trend_suppress_hides(victims, answer->k);
+        bool gone = loss_hidden(answer, money);
 
         *hidden |= gone;
         json_object_set_new(out, currency,
@@ -228,18 +242,30 @@ trends_loss(json_t *loss, const struct trends_answer *answer, bool *hidden)
     return out;
 }
 
-/* (current - previous) / previous; null when either is hidden (a change
- * next to a visible count would give the hidden one away) or previous
- * is 0. New reference. */
+/* (now - before) / before into *ratio; false when there is none: before
+ * is hidden (a change next to a visible count would give the hidden one
+ * away) or 0. */
+static bool
+change_ratio(json_int_t now, json_int_t before, bool before_hidden, double *ratio)
+{
+    if (before_hidden || before == 0)
+        return false;
+    *ratio = (double)(now - before) / (double)before;
+    return true;
+}
+
+/* The change from previous to current; null when either is hidden or
+ * previous is 0. New reference. */
 static json_t *
 change(const json_t *current, const json_t *previous)
 {
-    json_int_t now = json_integer_value(current);
-    json_int_t before = json_integer_value(previous);
+    double ratio;
 
-    if (!json_is_integer(current) || !json_is_integer(previous) || before == 0)
+    if (!json_is_integer(current)
+        || !change_ratio(json_integer_value(current), json_integer_value(previous),
+                         !json_is_integer(previous), &ratio))
         return json_null();
-    return json_real((double)(now - before) / (double)before);
+    return json_real(ratio);
 }
 
 /* A number field of CSV: an integer, a real, or empty for null. */
@@ -595,15 +621,6 @@ struct top_shown {
     bool          previous_hidden, suppressed;
 };
 
-/* Whether a loss in one currency ({"amount", "victims"}) is hidden. */
-static bool
-top_loss_hidden(const struct trends_answer *answer, const json_t *money)
-{
-    return answer->suppress
-        && trend_suppress_hides(json_integer_value(json_object_get(money, "victims")),
-                                answer->k);
-}
-
 /* Shapes a store item; false when the value is under k for this caller
  * and left out. */
 static bool
@@ -615,13 +632,12 @@ top_shape(const struct trends_answer *answer, const json_t *item, struct top_sho
     shown->item = item;
     shown->reports = json_integer_value(json_object_get(item, "reports"));
     shown->previous = json_integer_value(json_object_get(item, "previous_reports"));
-    if (answer->suppress && trend_suppress_hides(shown->reports, answer->k))
+    if (hides(answer, shown->reports))
         return false;
-    shown->previous_hidden =
-        answer->suppress && trend_suppress_hides(shown->previous, answer->k);
+    shown->previous_hidden = hides(answer, shown->previous);
     shown->suppressed = shown->previous_hidden;
     json_object_foreach(json_object_get(item, "loss"), currency, money)
-        shown->suppressed |= top_loss_hidden(answer, money);
+        shown->suppressed |= loss_hidden(answer, money);
     return true;
 }
 
@@ -639,22 +655,21 @@ put_member(FILE *out, const json_t *item, const char *key)
     return json_dumpf(value, out, JSON_ENCODE_ANY);
 }
 
-/* (current - previous) / previous as jansson writes a real; null when
- * previous is hidden (a change next to a visible count would give it
- * away) or 0. */
+/* The change as jansson writes a real, or null (change_ratio). */
 static int
 put_change(FILE *out, const struct top_shown *shown)
 {
-    json_t *change;
+    double  ratio;
+    json_t *real;
     int     rc;
 
-    if (shown->previous_hidden || shown->previous == 0) {
+    if (!change_ratio(shown->reports, shown->previous, shown->previous_hidden, &ratio)) {
         fputs("null", out);
         return 0;
     }
-    change = json_real((double)(shown->reports - shown->previous) / (double)shown->previous);
-    rc = change != NULL ? json_dumpf(change, out, JSON_ENCODE_ANY) : -1;
-    json_decref(change);
+    real = json_real(ratio);
+    rc = real != NULL ? json_dumpf(real, out, JSON_ENCODE_ANY) : -1;
+    json_decref(real);
     return rc;
 }
 
@@ -676,7 +691,7 @@ put_top_item(FILE *out, const struct trends_answer *answer, const struct top_sho
      * to escape. */
     json_object_foreach(json_object_get(shown->item, "loss"), currency, money) {
         fprintf(out, "%s\"%s\":", first ? "" : ",", currency);
-        if (top_loss_hidden(answer, money))
+        if (loss_hidden(answer, money))
             fputs("null", out);
         else
             decimal_write(out, json_integer_value(json_object_get(money, "amount")));
@@ -754,13 +769,13 @@ top_csv(struct csv *csv, const struct trends_answer *answer)
     csv_loss_header(csv, currencies);
     csv_end_record(csv);
     json_array_foreach(items, i, item) {
-        char change[32] = "";
+        char   change[32] = "";
+        double ratio;
 
         if (!top_shape(answer, item, &shown))
             continue;
-        if (!shown.previous_hidden && shown.previous != 0)
-            snprintf(change, sizeof(change), "%.17g",
-                     (double)(shown.reports - shown.previous) / (double)shown.previous);
+        if (change_ratio(shown.reports, shown.previous, shown.previous_hidden, &ratio))
+            snprintf(change, sizeof(change), "%.17g", ratio);
         csv_field(csv, json_string_value(json_object_get(item, "value")));
         csv_int(csv, shown.reports);
         if (shown.previous_hidden)
@@ -773,7 +788,7 @@ top_csv(struct csv *csv, const struct trends_answer *answer)
         json_array_foreach(currencies, c, code) {
             json_t *money = json_object_get(json_object_get(item, "loss"), json_string_value(code));
 
-            if (money == NULL || top_loss_hidden(answer, money))
+            if (money == NULL || loss_hidden(answer, money))
                 csv_field(csv, NULL);
             else
                 csv_int(csv, json_integer_value(json_object_get(money, "amount")));
@@ -842,7 +857,7 @@ funnel_body(const struct trends_answer *answer)
 {
     const json_t *stages = json_object_get(answer->data, "stages");
     json_int_t    first = json_integer_value(json_object_get(json_array_get(stages, 0), "reached"));
-    bool          first_hidden = answer->suppress && trend_suppress_hides(first, answer->k);
+    bool          first_hidden = hides(answer, first);
     json_t       *list = json_array();
     size_t        i;
     json_t       *stage;
