@@ -441,8 +441,8 @@ const char statements_import_copy_sql[] =
 #define TREND_D_FROM "trend_day($1::timestamptz)"
 #define TREND_D_TO   "trend_day($2::timestamptz)"
 
-/* The rows of a daily rollup and its monthly tier whose signed sum is the
- * range [$1, $2), where `cond` holds: (period, monthly, `keys` (empty, or
+/* The rows of a daily rollup and its monthly tier whose signed sum is a
+ * range of days, where `cond` holds: (period, monthly, `keys` (empty, or
  * columns of t each followed by a comma), currency, the counters reports,
  * loss_minor_sum, victims_with_loss times the piece's sign, and sign).
  * `pieces` is the parameter that holds the range's pieces, a trend_piece[]
