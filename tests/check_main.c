@@ -21,6 +21,7 @@ static const suite_fn all_suites[] = {
     rollups_suite,
     http_tls_suite, http_hostile_suite,
     trend_query_suite, trend_pieces_suite, trend_suppress_suite, trend_cells_suite,
+    jsonstr_suite,
     http_trends_suite,
     trend_equivalence_suite,
 };

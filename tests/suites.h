@@ -61,6 +61,8 @@ Suite *trend_query_suite(void);
 Suite *trend_pieces_suite(void);
 Suite *trend_suppress_suite(void);
 Suite *trend_cells_suite(void);
+/* JSON strings written straight into an answer (unit). */
+Suite *jsonstr_suite(void);
 Suite *http_trends_suite(void);
 Suite *trend_equivalence_suite(void);
 #endif

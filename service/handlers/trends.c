@@ -18,6 +18,7 @@
 
 #include "app.h"
 #include "domain/decimal.h"
+#include "domain/jsonstr.h"
 #include "domain/report.h"
 #include "domain/role.h"
 #include "domain/trend_suppress.h"
@@ -370,18 +371,6 @@ series_hide(const struct trends_answer *answer, const struct trend_grid *grid, b
         trend_suppress_table(&table, answer->k);
 }
 
-/* Writes text as a JSON string. Returns 0, or -1 when it is not UTF-8 or
- * memory runs out. */
-static int
-put_json_string(FILE *out, const char *text)
-{
-    json_t *string = json_string(text);
-    int     rc = string != NULL ? json_dumpf(string, out, JSON_ENCODE_ANY) : -1;
-
-    json_decref(string);
-    return rc;
-}
-
 /* Writes a cell: its metric, or null when hidden. */
 static void
 put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
@@ -393,17 +382,16 @@ put_cell(FILE *out, const struct trend_grid *grid, size_t at, bool hidden)
 }
 
 /* One bucket of the answer: {"start", "total", "values": {name: metric}
- * (with a breakdown), "suppressed": true (when a cell is hidden)}. names
- * are the values already written as JSON strings. */
+ * (with a breakdown), "suppressed": true (when a cell is hidden)}. */
 static int
 put_bucket(FILE *out, const struct trends_answer *answer, const struct trend_grid *grid,
-           size_t b, char *const *names, const bool *hidden)
+           size_t b, const bool *hidden)
 {
     size_t width = 1 + grid->values, row = b * width;
     bool   any = hidden[row];
 
     fputs("{\"start\":", out);
-    if (put_json_string(out, grid->starts[b]) != 0)
+    if (jsonstr_write(out, grid->starts[b]) != 0)
         return -1;
     fputs(",\"total\":", out);
     put_cell(out, grid, row, hidden[row]);
@@ -412,7 +400,8 @@ put_bucket(FILE *out, const struct trends_answer *answer, const struct trend_gri
         for (size_t v = 0; v < grid->values; v++) {
             if (v > 0)
                 fputc(',', out);
-            fputs(names[v], out);
+            if (jsonstr_write(out, grid->names[v]) != 0)
+                return -1;
             fputc(':', out);
             put_cell(out, grid, row + 1 + v, hidden[row + 1 + v]);
             any |= hidden[row + 1 + v];
@@ -445,28 +434,6 @@ put_series_head(FILE *out, const struct trend_query *q)
     return len >= 2 ? 0 : -1;
 }
 
-/* The values' names as JSON strings, for every bucket to reuse; NULL when
- * one is not UTF-8 or memory runs out. */
-static char **
-series_names(const struct trend_grid *grid)
-{
-    char **names = calloc(grid->values + 1, sizeof(*names));
-
-    for (size_t v = 0; names != NULL && v < grid->values; v++) {
-        json_t *name = json_string(grid->names[v]);
-
-        names[v] = name != NULL ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
-        json_decref(name);
-        if (names[v] == NULL) {
-            for (size_t i = 0; i < v; i++)
-                free(names[i]);
-            free(names);
-            return NULL;
-        }
-    }
-    return names;
-}
-
 /* The JSON answer, written straight as text (a series has thousands of
  * cells: a JSON value for each, then its text, cost more than the query):
  * {"metric", "interval", "tz", "from", "to", "by", "currency", "buckets":
@@ -476,8 +443,8 @@ static char *
 series_json(const struct trends_answer *answer, const bool *hidden, size_t *len)
 {
     const struct trend_grid *grid = answer->grid;
-    char                    *text = NULL, **names = series_names(grid);
-    FILE                    *out = names != NULL ? decimal_stream_open(&text, len) : NULL;
+    char                    *text = NULL;
+    FILE                    *out = decimal_stream_open(&text, len);
     int                      rc = out != NULL ? put_series_head(out, &answer->query) : -1;
 
     if (rc == 0)
@@ -485,7 +452,7 @@ series_json(const struct trends_answer *answer, const bool *hidden, size_t *len)
     for (size_t b = 0; rc == 0 && b < grid->buckets; b++) {
         if (b > 0)
             fputc(',', out);
-        rc = put_bucket(out, answer, grid, b, names, hidden);
+        rc = put_bucket(out, answer, grid, b, hidden);
     }
     if (rc == 0)
         fputs("]}", out);
@@ -493,9 +460,6 @@ series_json(const struct trends_answer *answer, const bool *hidden, size_t *len)
         rc = -1;
     if (out != NULL && fclose(out) != 0)
         rc = -1;
-    for (size_t v = 0; names != NULL && v < grid->values; v++)
-        free(names[v]);
-    free(names);
     if (rc != 0) {
         free(text);
         return NULL;
@@ -724,9 +688,9 @@ top_json(FILE *out, const struct trends_answer *answer)
     bool                      first = true;
 
     fprintf(out, "{\"kind\":\"%s\",\"from\":", trend_query_kind_name(q->kind));
-    rc |= put_json_string(out, q->from);
+    rc |= jsonstr_write(out, q->from);
     fputs(",\"to\":", out);
-    rc |= put_json_string(out, q->to);
+    rc |= jsonstr_write(out, q->to);
     fprintf(out, ",\"limit\":%u,\"items\":[", q->limit);
     json_array_foreach(json_object_get(answer->data, "items"), i, item) {
         struct top_shown shown;
