@@ -446,15 +446,22 @@ const char statements_import_copy_sql[] =
  * columns of t each followed by a comma), currency, the counters reports,
  * loss_minor_sum, victims_with_loss times the piece's sign, and sign).
  * `pieces` is the parameter that holds the range's pieces, a trend_piece[]
- * (migrations/0023) from trend_pieces_range (domain/trend_pieces.c), with
- * whole months for the monthly tier or without. Each piece is one range of
- * the tables' keys. */
-#define TREND_TIERED(keys, daily, monthly, cond, pieces)                                      \
+ * (migrations/0023, 0024) from trend_pieces_range (domain/trend_pieces.c),
+ * with whole months for the monthly tier or without. Each piece is one
+ * range of the tables' keys. TREND_TIERED_YEARS reads a yearly tier too
+ * (pieces with years); its rows are monthly as well (not days). */
+#define TREND_TIERED_OPEN(keys, daily, monthly, cond, pieces)                                 \
     " SELECT x.*, p.sign FROM unnest(" pieces "::trend_piece[]) p CROSS JOIN LATERAL ("      \
     "  SELECT t.day AS period, false AS monthly, " keys TREND_SIGNED " FROM " daily " t"      \
-    "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
+    "  WHERE NOT p.monthly AND NOT p.yearly AND " cond " AND t.day >= p.lo AND t.day < p.hi"  \
     "  UNION ALL SELECT t.month, true, " keys TREND_SIGNED " FROM " monthly " t"              \
-    "  WHERE p.monthly AND " cond " AND t.month >= p.lo AND t.month < p.hi) x"
+    "  WHERE p.monthly AND " cond " AND t.month >= p.lo AND t.month < p.hi"
+#define TREND_TIERED(keys, daily, monthly, cond, pieces)                                      \
+    TREND_TIERED_OPEN(keys, daily, monthly, cond, pieces) ") x"
+#define TREND_TIERED_YEARS(keys, daily, monthly, yearly, cond, pieces)                        \
+    TREND_TIERED_OPEN(keys, daily, monthly, cond, pieces)                                     \
+    "  UNION ALL SELECT t.year, true, " keys TREND_SIGNED " FROM " yearly " t"                \
+    "  WHERE p.yearly AND " cond " AND t.year >= p.lo AND t.year < p.hi) x"
 #define TREND_SIGNED                                                                          \
     " t.currency, p.sign * t.reports AS reports,"                                             \
     " CASE WHEN p.sign < 0 THEN -t.loss_minor_sum ELSE t.loss_minor_sum END"                  \
@@ -701,14 +708,16 @@ const char statements_import_copy_sql[] =
 #define TREND_PAIRED_ROW(period)                                                              \
     " t.value, t.currency, t.reports, t.loss_minor_sum, t.victims_with_loss,"                 \
     TREND_PAIRED_SIGN(period, "c") " AS cur," TREND_PAIRED_SIGN(period, "p") " AS prev"
-#define TREND_PAIRED(daily, monthly, month, cond)                                             \
+#define TREND_PAIRED(daily, monthly, month, years, cond)                                      \
     " SELECT x.* FROM reads p CROSS JOIN LATERAL ("                                           \
     "  SELECT t.day AS period, false AS monthly," TREND_PAIRED_ROW("day") " FROM " daily " t" \
-    "  WHERE NOT p.monthly AND " cond " AND t.day >= p.lo AND t.day < p.hi"                   \
+    "  WHERE NOT p.monthly AND NOT p.yearly AND " cond " AND t.day >= p.lo AND t.day < p.hi"  \
     "  UNION ALL SELECT t.month, true," TREND_PAIRED_ROW("month") " FROM " monthly " t"       \
-    "  WHERE p.monthly AND " cond " AND " month " >= p.lo AND " month " < p.hi) x"
+    "  WHERE p.monthly AND " cond " AND " month " >= p.lo AND " month " < p.hi" years(cond) ") x"
 /* The rollups a top-N list reads, named by a prefix: _DAILY and _MONTHLY
- * the tiers; _ROWS the rows of the list ($3 the kind, or the scam type of
+ * the tiers; _YEARS the branch of TREND_PAIRED that reads the yearly tier
+ * (none for counties: trend_daily has none) and _TIERED the TREND_TIERED
+ * of all tiers; _ROWS the rows of the list ($3 the kind, or the scam type of
  * counties); _MONTH the month column for TREND_PAIRED's ranges of months;
  * _IN the rows of the values that the query `values` returns, _IS those
  * of the value `v`.
@@ -724,6 +733,13 @@ const char statements_import_copy_sql[] =
  * with the range out of the index conditions). */
 #define TREND_INDICATORS_DAILY   "trend_indicator_daily"
 #define TREND_INDICATORS_MONTHLY "trend_indicator_monthly"
+#define TREND_INDICATORS_YEARLY  "trend_indicator_yearly"
+#define TREND_INDICATORS_YEARS(cond)                                                          \
+    "  UNION ALL SELECT t.year, true," TREND_PAIRED_ROW("year") " FROM " TREND_INDICATORS_YEARLY \
+    " t WHERE p.yearly AND " cond " AND t.year >= p.lo AND t.year < p.hi"
+#define TREND_INDICATORS_TIERED(keys, cond, pieces)                                           \
+    TREND_TIERED_YEARS(keys, TREND_INDICATORS_DAILY, TREND_INDICATORS_MONTHLY,                \
+                       TREND_INDICATORS_YEARLY, cond, pieces)
 #define TREND_INDICATORS_ROWS    "t.kind = $3"
 #define TREND_INDICATORS_MONTH   "t.month"
 #define TREND_INDICATORS_IN(values)                                                           \
@@ -731,6 +747,9 @@ const char statements_import_copy_sql[] =
 #define TREND_INDICATORS_IS(v) " t.value_key = trend_value_key(" v ") AND t.value = " v
 #define TREND_COUNTIES_DAILY      "trend_daily"
 #define TREND_COUNTIES_MONTHLY    "trend_monthly"
+#define TREND_COUNTIES_YEARS(cond) ""
+#define TREND_COUNTIES_TIERED(keys, cond, pieces)                                             \
+    TREND_TIERED(keys, TREND_COUNTIES_DAILY, TREND_COUNTIES_MONTHLY, cond, pieces)
 #define TREND_COUNTIES_ROWS       "t.dim = 'county' AND t.scope = $3"
 #define TREND_COUNTIES_MONTH      "(t.month + 0)"
 #define TREND_COUNTIES_IN(values) " t.value = ANY (ARRAY(" values "))"
@@ -742,9 +761,10 @@ const char statements_import_copy_sql[] =
  * the rollups `src` (TREND_INDICATORS or TREND_COUNTIES): one index scan
  * per read of TREND_PAIRED for all of them. With them, the first day with
  * reports in the range among the rows of added day pieces (first_day) and
- * the first month with reports among those of the added month piece
- * (first_month): pieces do not overlap, so a first_day before first_month
- * is the first day seen in the range (TREND_TOP_ROLLUP_TAIL). The plan
+ * the first month or year with reports among those of added pieces of
+ * months and years (first_month): added day pieces lie outside those, so
+ * a first_day before first_month is the first day seen in the range
+ * (TREND_TOP_ROLLUP_TAIL). The plan
  * sums them in a hash table (trends_store.c turns sorting off for top-N
  * statements): sorting the rows of a year and the year before by value
  * took a fifth of the statement. */
@@ -763,7 +783,7 @@ const char statements_import_copy_sql[] =
     "     AS first_day,"                                                                      \
     "   min(t.period) FILTER (WHERE t.cur > 0 AND t.reports > 0 AND t.monthly)"               \
     "     AS first_month FROM ("                                                              \
-    TREND_PAIRED(src##_DAILY, src##_MONTHLY, src##_MONTH,                                     \
+    TREND_PAIRED(src##_DAILY, src##_MONTHLY, src##_MONTH, src##_YEARS,                        \
                  src##_ROWS " AND" src##_IN("SELECT value FROM listed")) ") t"                \
     "   GROUP BY 1, 2) c WHERE c.value IN (SELECT value FROM listed) GROUP BY c.value"
 
@@ -796,7 +816,7 @@ const char statements_import_copy_sql[] =
 #define TREND_TOP_FULL(src, listed)                                                           \
     "WITH" TREND_READS("$6") " totals AS ("                                                   \
     "  SELECT t.value, sum(t.reports) AS reports FROM ("                                      \
-    TREND_TIERED("t.value,", src##_DAILY, src##_MONTHLY, src##_ROWS listed, "$5") ") t"       \
+    src##_TIERED("t.value,", src##_ROWS listed, "$5") ") t"                                   \
     "  GROUP BY t.value HAVING sum(t.reports) > 0"                                            \
     "  ORDER BY 2 DESC, t.value COLLATE \"C\" LIMIT $4::integer),"                            \
     " ranked AS (" TREND_TOP_SUMS("SELECT value FROM totals", src) "),"                       \
@@ -809,13 +829,15 @@ const char statements_import_copy_sql[] =
 
 /* The same parameters and $7, the length of a list's head. A top-N list
  * without summing every value of the range (after Fagin's threshold
- * algorithm). The range is cut into pieces ($5); each day or
- * month of an added piece, and currency, is a list, read best first
- * through the rank indexes: its first $7 rows (the head), and apart the
- * count of the next one (the list's floor; 0 when the list is shorter),
- * which bounds the count there of every value outside the head. Read
- * apart, the floor is one more descent per list; found in the head's own
- * read, by a window over its rows, it took a fifth of the heads' time.
+ * algorithm). The range is cut into pieces ($5, with years); each day,
+ * month or year (tier 0, 1, 2) of an added piece, and currency, is a
+ * list (the currencies of a year are those of its months' totals), read
+ * best first through the rank indexes: its first $7 rows (the head), and
+ * apart the count of the next one (the list's floor; 0 when the list is
+ * shorter), which bounds the count there of every value outside the
+ * head. Read apart, the floor is one more descent per list; found in the
+ * head's own read, by a window over its rows, it took a fifth of the
+ * heads' time.
  * Pieces taken away only lower counts, so a value has at most the sum
  * over the lists of its count where seen and the floor elsewhere (bound
  * + gain), and a value seen nowhere at most bound. The $4 values seen
@@ -827,6 +849,8 @@ const char statements_import_copy_sql[] =
  * the answer is a row of NULLs, and the caller tries a longer head or
  * runs TREND_TOP_DAILY_SQL. On skewed counts, as indicator counts are, a
  * head a little longer than the limit proves nearly every answer. */
+#define TREND_TOP_TOTALS(period)                                                              \
+    " t.dim = 'total' AND t.scope = '' AND t." period " >= p.lo AND t." period " < p.hi"
 #define TREND_TOP_LIST(table, period, columns, rows)                                          \
     "(SELECT " columns " FROM " table " t WHERE t.kind = $3 AND t." period " = l.period"      \
     "    AND t.currency = l.currency ORDER BY t.reports DESC " rows ")"
@@ -834,19 +858,28 @@ const char statements_import_copy_sql[] =
     TREND_TOP_LIST(table, period, "t.value, t.reports", "LIMIT $7::integer")
 #define TREND_TOP_FLOOR(table, period)                                                        \
     TREND_TOP_LIST(table, period, "t.reports", "OFFSET $7::integer LIMIT 1")
+#define TREND_TOP_TIERS(what)                                                                 \
+    " CASE l.tier WHEN 0 THEN " what(TREND_INDICATORS_DAILY, "day")                           \
+    " WHEN 1 THEN " what(TREND_INDICATORS_MONTHLY, "month")                                   \
+    " ELSE " what(TREND_INDICATORS_YEARLY, "year") " END"
 #define TREND_TOP_PRUNED_SQL                                                                  \
-    "WITH" TREND_READS("$6") " lists AS (SELECT DISTINCT period, monthly, currency FROM ("    \
-    TREND_TIERED("", "trend_daily", "trend_monthly", "t.dim = 'total' AND t.scope = ''", "$5") \
-    "  ) t WHERE t.sign > 0),"                                                                \
-    " floors AS (SELECT l.*, COALESCE(CASE WHEN l.monthly"                                    \
-    "   THEN " TREND_TOP_FLOOR(TREND_INDICATORS_MONTHLY, "month")                             \
-    "   ELSE " TREND_TOP_FLOOR(TREND_INDICATORS_DAILY, "day")                                 \
-    "   END, 0) AS floor FROM lists l),"                                                      \
+    "WITH" TREND_READS("$6") " lists AS (SELECT DISTINCT x.* FROM"                            \
+    "  unnest($5::trend_piece[]) p CROSS JOIN LATERAL ("                                      \
+    "   SELECT t.day AS period, 0 AS tier, t.currency FROM trend_daily t"                     \
+    "   WHERE NOT p.monthly AND NOT p.yearly AND" TREND_TOP_TOTALS("day")                     \
+    "   UNION ALL SELECT t.month, 1, t.currency FROM trend_monthly t"                         \
+    "   WHERE p.monthly AND" TREND_TOP_TOTALS("month")                                        \
+    "   UNION ALL SELECT date_trunc('year', t.month)::date, 2, t.currency FROM trend_monthly t" \
+    "   WHERE p.yearly AND" TREND_TOP_TOTALS("month") ") x WHERE p.sign > 0),"                \
+    " floors AS (SELECT l.*, COALESCE(" TREND_TOP_TIERS(TREND_TOP_FLOOR) ", 0) AS floor"      \
+    "   FROM lists l),"                                                                       \
     " heads AS (SELECT h.value, h.reports, l.floor FROM floors l CROSS JOIN LATERAL ("        \
     "   SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_DAILY, "day") " d"                    \
-    "   WHERE NOT l.monthly UNION ALL"                                                        \
+    "   WHERE l.tier = 0 UNION ALL"                                                           \
     "   SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_MONTHLY, "month") " m"                \
-    "   WHERE l.monthly) h),"                                                                 \
+    "   WHERE l.tier = 1 UNION ALL"                                                           \
+    "   SELECT * FROM " TREND_TOP_HEAD(TREND_INDICATORS_YEARLY, "year") " y"                  \
+    "   WHERE l.tier = 2) h),"                                                                \
     " bound AS (SELECT COALESCE(sum(floor), 0) AS reports FROM floors),"                      \
     " seen AS (SELECT value, sum(reports) AS low, sum(reports - floor) AS gain"               \
     "   FROM heads GROUP BY value),"                                                          \

@@ -147,28 +147,38 @@ text_put(char *out, size_t size, size_t *at, const char *fmt, ...)
     *at = n < 0 || (size_t)n >= size - *at ? size - 1 : *at + (size_t)n;
 }
 
+/* A piece's or read's tier as the statements' types have it: monthly
+ * (before yearly) and yearly, 't' or 'f'. */
+static char
+tier_is(enum trend_tier tier, enum trend_tier is)
+{
+    return tier == is ? 't' : 'f';
+}
+
 static void
-pieces_text(int32_t from, int32_t to, bool months, char *out, size_t size)
+pieces_text(int32_t from, int32_t to, enum trend_tier coarsest, char *out, size_t size)
 {
     struct trend_piece pieces[TREND_PIECES_MAX];
-    size_t             n = trend_pieces_range(from, to, months, pieces), at = 0;
+    size_t             n = trend_pieces_range(from, to, coarsest, pieces), at = 0;
     char               lo[11], hi[11];
 
     text_put(out, size, &at, "{");
     for (size_t i = 0; i < n; i++) {
         trend_pieces_date(pieces[i].lo, lo);
         trend_pieces_date(pieces[i].hi, hi);
-        text_put(out, size, &at, "%s\"(%c,%s,%s,%d)\"", i ? "," : "",
-                 pieces[i].monthly ? 't' : 'f', lo, hi, pieces[i].sign);
+        text_put(out, size, &at, "%s\"(%c,%s,%s,%d,%c)\"", i ? "," : "",
+                 tier_is(pieces[i].tier, TREND_TIER_MONTH), lo, hi, pieces[i].sign,
+                 tier_is(pieces[i].tier, TREND_TIER_YEAR));
     }
     text_put(out, size, &at, "}");
 }
 
 static void
-reads_text(int32_t previous_from, int32_t from, int32_t to, char *out, size_t size)
+reads_text(int32_t previous_from, int32_t from, int32_t to, enum trend_tier coarsest, char *out,
+           size_t size)
 {
     struct trend_read reads[TREND_READS_MAX];
-    size_t            n = trend_pieces_paired(previous_from, from, to, reads), at = 0;
+    size_t            n = trend_pieces_paired(previous_from, from, to, coarsest, reads), at = 0;
     char              d[4][11];
 
     text_put(out, size, &at, "{");
@@ -179,22 +189,24 @@ reads_text(int32_t previous_from, int32_t from, int32_t to, char *out, size_t si
         trend_pieces_date(r->hi, d[1]);
         trend_pieces_date(r->cut1, d[2]);
         trend_pieces_date(r->cut2, d[3]);
-        text_put(out, size, &at, "%s\"(%c,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d)\"", i ? "," : "",
-                 r->monthly ? 't' : 'f', d[0], d[1], d[2], d[3], r->cur[0], r->prev[0],
-                 r->cur[1], r->prev[1], r->cur[2], r->prev[2]);
+        text_put(out, size, &at, "%s\"(%c,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%c)\"", i ? "," : "",
+                 tier_is(r->tier, TREND_TIER_MONTH), d[0], d[1], d[2], d[3], r->cur[0],
+                 r->prev[0], r->cur[1], r->prev[1], r->cur[2], r->prev[2],
+                 tier_is(r->tier, TREND_TIER_YEAR));
     }
     text_put(out, size, &at, "}");
 }
 
 void
-trends_store_range(int64_t from_s, int64_t to_s, bool months, struct trends_range *range)
+trends_store_range(int64_t from_s, int64_t to_s, enum trend_tier coarsest,
+                   struct trends_range *range)
 {
     int32_t from = trend_query_day(from_s), to = trend_query_day(to_s);
 
-    pieces_text(from, to, months, range->pieces, sizeof(range->pieces));
+    pieces_text(from, to, coarsest, range->pieces, sizeof(range->pieces));
     range->reads[0] = '\0';
-    if (months)
-        reads_text(trend_query_day(2 * from_s - to_s), from, to, range->reads,
+    if (coarsest > TREND_TIER_DAY)
+        reads_text(trend_query_day(2 * from_s - to_s), from, to, coarsest, range->reads,
                    sizeof(range->reads));
 }
 
@@ -218,7 +230,9 @@ series_call(const struct trend_query *query, enum trend_source source, const cha
     p[7] = scope(query);
     if (source == TREND_SOURCE_HOURLY)
         return STMT_TRENDS_SERIES_HOURLY;
-    trends_store_range(query->from_s, query->to_s, query->interval == TREND_INTERVAL_MONTH,
+    trends_store_range(query->from_s, query->to_s,
+                       query->interval == TREND_INTERVAL_MONTH ? TREND_TIER_MONTH
+                                                               : TREND_TIER_DAY,
                        range);
     p[8] = range->pieces;
     return STMT_TRENDS_SERIES_ROWS;
@@ -242,6 +256,8 @@ static enum statement
 top_call(const struct trend_query *query, enum trend_source source, const char **p,
          const char *limit, struct trends_range *range)
 {
+    bool counties = query->kind == TREND_KIND_REGION && query->filter.scam_type != NULL;
+
     if (source == TREND_SOURCE_BASE) {
         base_params(query, p);
         p[15] = trend_query_kind_name(query->kind);
@@ -251,15 +267,14 @@ top_call(const struct trend_query *query, enum trend_source source, const char *
     p[0] = query->from;
     p[1] = query->to;
     p[3] = limit;
-    trends_store_range(query->from_s, query->to_s, true, range);
+    /* Counties of one scam type come from trend_daily, which has no
+     * yearly tier; the indicator rollups have one (migrations/0024). */
+    trends_store_range(query->from_s, query->to_s,
+                       counties ? TREND_TIER_MONTH : TREND_TIER_YEAR, range);
     p[4] = range->pieces;
     p[5] = range->reads;
-    if (query->kind == TREND_KIND_REGION && query->filter.scam_type != NULL) {
-        p[2] = scope(query);
-        return STMT_TRENDS_TOP_REGIONS_DAILY;
-    }
-    p[2] = trend_query_kind_name(query->kind);
-    return STMT_TRENDS_TOP_PRUNED;
+    p[2] = counties ? scope(query) : trend_query_kind_name(query->kind);
+    return counties ? STMT_TRENDS_TOP_REGIONS_DAILY : STMT_TRENDS_TOP_PRUNED;
 }
 
 /* Funnel and summary: the same parameters, the stage or total rows. */
@@ -281,7 +296,7 @@ range_call(const struct trend_query *query, enum trend_source source, const char
 static enum statement
 funnel_daily_call(const struct trend_query *query, const char **p, struct trends_range *range)
 {
-    trends_store_range(query->from_s, query->to_s, true, range);
+    trends_store_range(query->from_s, query->to_s, TREND_TIER_MONTH, range);
     p[0] = scope(query);
     p[1] = range->pieces;
     return STMT_TRENDS_FUNNEL_DAILY;

@@ -50,14 +50,15 @@ enum store_status trends_store_series(struct db_conn *conn, const struct trend_q
  * arrays of trend_piece and trend_read (migrations/0023). Sized for the
  * most of each (`,"(t,YYYY-MM-DD,...,-1)"` apiece) and the braces. */
 struct trends_range {
-    char pieces[2 + TREND_PIECES_MAX * 32];
+    char pieces[2 + TREND_PIECES_MAX * 40];
     char reads[2 + TREND_READS_MAX * 80];
 };
 
 /* Fills *range for [from_s, to_s), Asia/Shanghai midnights (a range the
- * daily rollups answer): its pieces, with whole months from the monthly
- * tier or without, and with months its reads together with the equal
- * period before it (empty without). */
-void trends_store_range(int64_t from_s, int64_t to_s, bool months, struct trends_range *range);
+ * daily rollups answer): its pieces, of tiers up to `coarsest`, and above
+ * days its reads together with the equal period before it (empty with
+ * days alone). */
+void trends_store_range(int64_t from_s, int64_t to_s, enum trend_tier coarsest,
+                        struct trends_range *range);
 
 #endif

@@ -937,16 +937,16 @@ first_difference(const PGresult *a, const PGresult *b)
     return -1;
 }
 
-/* The pieces (with whole months or without) and reads of a combo's range
- * of local midnights, as the service passes them to the statements. */
+/* The pieces (of tiers up to `coarsest`) and reads of a combo's range of
+ * local midnights, as the service passes them to the statements. */
 static void
-combo_range(const struct combo *c, bool months, struct trends_range *range)
+combo_range(const struct combo *c, enum trend_tier coarsest, struct trends_range *range)
 {
     int64_t from_s, to_s;
 
     ck_assert(timestamp_parse_rfc3339(c->from, &from_s) == 0);
     ck_assert(timestamp_parse_rfc3339(c->to, &to_s) == 0);
-    trends_store_range(from_s, to_s, months, range);
+    trends_store_range(from_s, to_s, coarsest, range);
 }
 
 /* The pruned top-N statement against the one that sums every value, run
@@ -976,7 +976,7 @@ START_TEST(test_top_pruned_equals_full)
 
         random_instant(&c, start, 0, c.from);
         random_instant(&c, start - length, 0, c.to);
-        combo_range(&c, true, &range);
+        combo_range(&c, TREND_TIER_YEAR, &range);
         snprintf(limit, sizeof(limit), "%d", n);
         snprintf(head, sizeof(head), "%zu", (size_t)n + pick(2 * (size_t)n + 11));
         pruned = reference(statements[STMT_TRENDS_TOP_PRUNED].sql, 7, params);
@@ -1062,7 +1062,7 @@ START_TEST(test_shared_value_keys)
         t->params[1] = t->c.to;
         t->params[2] = all_kinds[i % 5];
         t->params[3] = t->limit;
-        combo_range(&t->c, true, &t->range);
+        combo_range(&t->c, TREND_TIER_YEAR, &t->range);
         t->params[4] = t->range.pieces;
         t->params[5] = t->range.reads;
         t->params[6] = t->head;
@@ -1073,6 +1073,7 @@ START_TEST(test_shared_value_keys)
     PQclear(reference(SHARED_KEY_SQL, 0, NULL));
     PQclear(reference("UPDATE trend_indicator_daily SET value = value", 0, NULL));
     PQclear(reference("UPDATE trend_indicator_monthly SET value = value", 0, NULL));
+    PQclear(reference("UPDATE trend_indicator_yearly SET value = value", 0, NULL));
     keys = reference("SELECT count(DISTINCT value_key), count(DISTINCT value)"
                      " FROM trend_indicator_daily", 0, NULL);
     ck_assert_msg(atoi(PQgetvalue(keys, 0, 0)) <= 16 && atoi(PQgetvalue(keys, 0, 1)) > 1000,
@@ -1162,7 +1163,8 @@ START_TEST(test_series_rows_equal_cells)
             params[7] = "";
         random_instant(&c, start, 0, c.from);
         random_instant(&c, start - length, 0, c.to);
-        combo_range(&c, strcmp(params[3], "month") == 0, &range);
+        combo_range(&c, strcmp(params[3], "month") == 0 ? TREND_TIER_MONTH : TREND_TIER_DAY,
+                    &range);
         rows = reference(sql[0], 9, params);
         cells = reference(sql[1], 9, params);
         /* Too many cells (kind 2, alone), or rows beyond what the rows

@@ -68,15 +68,23 @@
     "SELECT kind, month, value, currency, reports, loss_minor_sum, victims_with_loss"        \
     " FROM trend_indicator_monthly WHERE " IN_WINDOW_MONTHS                                   \
     "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
+/* The yearly tier of the indicator rollups (migrations/0024), likewise
+ * against the GROUP BY summed per year (1995 holds only this suite's). */
+#define INDICATOR_YEARLY_ACTUAL                                                               \
+    "SELECT kind, year, value, currency, reports, loss_minor_sum, victims_with_loss"         \
+    " FROM trend_indicator_yearly"                                                            \
+    " WHERE year >= date_trunc('year', ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)" \
+    "   AND year < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"                      \
+    "   AND (reports, loss_minor_sum, victims_with_loss) <> (0, 0, 0)"
 #define IN_WINDOW_MONTHS                                                                      \
     "month >= date_trunc('month', ($1::timestamptz AT TIME ZONE 'Asia/Shanghai')::date)"      \
     " AND month < ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date"
-/* A daily GROUP BY (%2$s: its key columns `keys`, then day, value,
- * currency and the counters) summed per month. */
-#define PER_MONTH_SQL                                                                         \
-    "SELECT %1$s, date_trunc('month', d.day::timestamp)::date AS month, d.value, d.currency," \
+/* A daily GROUP BY (%3$s: its key columns `keys` %1$s, then day, value,
+ * currency and the counters) summed per month or year (%2$s). */
+#define PER_PERIOD_SQL                                                                        \
+    "SELECT %1$s, date_trunc('%2$s', d.day::timestamp)::date AS period, d.value, d.currency," \
     " sum(d.reports), sum(d.loss_minor_sum), sum(d.victims_with_loss)"                        \
-    " FROM (%2$s) d GROUP BY %1$s, month, d.value, d.currency"
+    " FROM (%3$s) d GROUP BY %1$s, period, d.value, d.currency"
 
 /* The profile has no day: its rows of the values that the window's
  * reports name (see rollups/indicator_profile.sql). */
@@ -195,25 +203,38 @@ assert_rows_match(PGconn *pg, const char *step, const char *table, const char *e
     free(sql);
 }
 
+/* A tier of `table` (`actual`) against `expected` summed per `period`. */
+static void
+assert_tier_matches(PGconn *pg, const char *step, const char *table, const char *expected,
+                    const char *keys, const char *period, const char *actual, const char *from,
+                    const char *to)
+{
+    char *per_period, *tier;
+
+    ck_assert(asprintf(&per_period, PER_PERIOD_SQL, keys, period, expected) > 0);
+    ck_assert(asprintf(&tier, "%s's %sly tier", table, period) > 0);
+    assert_rows_match(pg, step, tier, per_period, actual, from, to, 1);
+    free(tier);
+    free(per_period);
+}
+
 /* The same against rollups/<table>.sql and, when `keys` (the key columns
- * before the day) is given, its monthly tier against that summed per month. */
+ * before the day) is given, its monthly tier against that summed per
+ * month, and when yearly_actual is, its yearly tier likewise. */
 static void
 assert_table_matches(PGconn *pg, const char *step, const char *table, const char *actual,
-                     const char *keys, const char *monthly_actual, const char *from,
-                     const char *to, long min_rows)
+                     const char *keys, const char *monthly_actual, const char *yearly_actual,
+                     const char *from, const char *to, long min_rows)
 {
-    char *file, *expected, *per_month, *monthly;
+    char *file, *expected;
 
     ck_assert(asprintf(&file, "rollups/%s.sql", table) > 0);
     expected = testutil_read_data(file, NULL);
     assert_rows_match(pg, step, table, expected, actual, from, to, min_rows);
-    if (keys != NULL) {
-        ck_assert(asprintf(&per_month, PER_MONTH_SQL, keys, expected) > 0);
-        ck_assert(asprintf(&monthly, "%s's monthly tier", table) > 0);
-        assert_rows_match(pg, step, monthly, per_month, monthly_actual, from, to, 1);
-        free(monthly);
-        free(per_month);
-    }
+    if (keys != NULL)
+        assert_tier_matches(pg, step, table, expected, keys, "month", monthly_actual, from, to);
+    if (yearly_actual != NULL)
+        assert_tier_matches(pg, step, table, expected, keys, "year", yearly_actual, from, to);
     free(expected);
     free(file);
 }
@@ -221,13 +242,14 @@ assert_table_matches(PGconn *pg, const char *step, const char *table, const char
 static void
 assert_all_match(PGconn *pg, const char *step, const char *from, const char *to, long min_rows)
 {
-    assert_table_matches(pg, step, "daily", DAILY_ACTUAL, "d.dim, d.scope",
-                         MONTHLY_ACTUAL, from, to, min_rows);
-    assert_table_matches(pg, step, "hourly", HOURLY_ACTUAL, NULL, NULL, from, to, min_rows);
-    assert_table_matches(pg, step, "indicator_daily", INDICATOR_ACTUAL, "d.kind",
-                         INDICATOR_MONTHLY_ACTUAL, from, to, min_rows);
-    assert_table_matches(pg, step, "indicator_profile", PROFILE_ACTUAL, NULL, NULL, from, to,
+    assert_table_matches(pg, step, "daily", DAILY_ACTUAL, "d.dim, d.scope", MONTHLY_ACTUAL,
+                         NULL, from, to, min_rows);
+    assert_table_matches(pg, step, "hourly", HOURLY_ACTUAL, NULL, NULL, NULL, from, to,
                          min_rows);
+    assert_table_matches(pg, step, "indicator_daily", INDICATOR_ACTUAL, "d.kind",
+                         INDICATOR_MONTHLY_ACTUAL, INDICATOR_YEARLY_ACTUAL, from, to, min_rows);
+    assert_table_matches(pg, step, "indicator_profile", PROFILE_ACTUAL, NULL, NULL, NULL, from,
+                         to, min_rows);
 }
 
 static struct counters
@@ -716,11 +738,11 @@ START_TEST(test_apply_is_all_or_nothing_and_once)
 }
 END_TEST
 
-/* A database with rollups partly applied when migrations 0015 and 0016
- * arrive: their backfills hold what was applied (the base tables less
+/* A database with rollups partly applied when migrations 0015, 0016 and
+ * 0024 arrive: their backfills hold what was applied (the base tables less
  * what is still queued, including both halves of stage changes; the
- * monthly tiers and region rows from the daily rows), and the new
- * trend_apply adds the rest. */
+ * monthly tiers and region rows from the daily rows, the yearly tier from
+ * the monthly), and the new trend_apply adds the rest. */
 START_TEST(test_profile_backfill_matches)
 {
     char   *conninfo = conninfo_for(BACKFILL_DB);
@@ -752,8 +774,8 @@ START_TEST(test_profile_backfill_matches)
                   "the backfill added nothing");
     ck_assert(scalar(pg, "SELECT count(*) FROM trend_pending WHERE kind <> 'report'") > 0);
     drain(conninfo);
-    assert_all_match(pg, "migrations 0015 and 0016 over partly applied rollups", "-infinity",
-                     "infinity", 100);
+    assert_all_match(pg, "migrations 0015, 0016 and 0024 over partly applied rollups",
+                     "-infinity", "infinity", 100);
     PQfinish(pg);
     recreate_db(BACKFILL_DB, false);
     ck_assert(asprintf(&cmd, "rm -r '%s'", dir) > 0);

@@ -1,6 +1,6 @@
 /*
- * trend_pieces_suite: how ranges of days are cut into pieces of the daily
- * and monthly rollup tiers and read with the period before
+ * trend_pieces_suite: how ranges of days are cut into pieces of the daily,
+ * monthly and yearly rollup tiers and read with the period before
  * (domain/trend_pieces.c), over a grid of ranges against what the pieces
  * must add up to, and the texts the statements take
  * (trends_store_range) against tests/data/trend_pieces.tsv.
@@ -59,15 +59,44 @@ next_month(int32_t first)
     return month_start(first + 31);
 }
 
-/* How many times the pieces count the day row x (monthly false) or the
- * month row starting at x. */
+/* The first day of the year holding `day`, and of the year after it. */
+static int32_t
+year_start(int32_t day)
+{
+    int year, month, mday;
+
+    timestamp_civil_from_days(day, &year, &month, &mday);
+    return day_of(year, 1, 1);
+}
+
+static int32_t
+next_year(int32_t first)
+{
+    return year_start(first + 366);
+}
+
+/* The first day of the row of `tier` holding day d. */
+static int32_t
+row_of(enum trend_tier tier, int32_t d)
+{
+    return tier == TREND_TIER_DAY ? d : tier == TREND_TIER_MONTH ? month_start(d) : year_start(d);
+}
+
+static int32_t
+row_after(enum trend_tier tier, int32_t first)
+{
+    return tier == TREND_TIER_DAY ? first + 1 : tier == TREND_TIER_MONTH ? next_month(first)
+                                                                       : next_year(first);
+}
+
+/* How many times the pieces count the row of `tier` starting at x. */
 static int
-piece_count(const struct trend_piece *p, size_t n, bool monthly, int32_t x)
+piece_count(const struct trend_piece *p, size_t n, enum trend_tier tier, int32_t x)
 {
     int count = 0;
 
     for (size_t i = 0; i < n; i++)
-        if (p[i].monthly == monthly && x >= p[i].lo && x < p[i].hi)
+        if (p[i].tier == tier && x >= p[i].lo && x < p[i].hi)
             count += p[i].sign;
     return count;
 }
@@ -94,56 +123,78 @@ rows_read(const struct trend_piece *p, size_t n)
     int32_t rows = 0;
 
     for (size_t i = 0; i < n; i++)
-        if (!p[i].monthly)
-            rows += p[i].hi - p[i].lo;
-        else
-            for (int32_t m = p[i].lo; m < p[i].hi; m = next_month(m))
-                rows++;
+        for (int32_t x = p[i].lo; x < p[i].hi; x = row_after(p[i].tier, x))
+            rows++;
     return rows;
 }
 
-/* Each day's signed count over its day row and its month row is 1 inside
+/* Each day's signed count over its day, month and year rows is 1 inside
  * the range and 0 for 31 days beyond either end. */
 static void
-check_cover(int32_t from, int32_t to, bool months, const struct trend_piece *p, size_t n)
+check_cover(int32_t from, int32_t to, enum trend_tier coarsest, const struct trend_piece *p,
+            size_t n)
 {
     for (int32_t d = from - 31; d < to + 31; d++) {
-        int want = d >= from && d < to;
-        int got = piece_count(p, n, false, d) + piece_count(p, n, true, month_start(d));
+        int want = d >= from && d < to, got = 0;
 
-        GRID_CHECK(got == want, "[%d, %d) months %d: day %d counted %d times", from, to,
-                   months, d, got);
+        for (enum trend_tier tier = TREND_TIER_DAY; tier <= TREND_TIER_YEAR; tier++)
+            got += piece_count(p, n, tier, row_of(tier, d));
+        GRID_CHECK(got == want, "[%d, %d) tiers %d: day %d counted %d times", from, to,
+                   coarsest, d, got);
     }
 }
 
+/* The pieces of one range up to each tier: none coarser than asked; a
+ * day range alone with days; with months, at most one piece of months;
+ * with years, at most two of months and one of years; each tier never
+ * reads more rows than the one below it, and months never more than
+ * adding the edge days and whole months. */
+static void
+check_pieces(int32_t from, int32_t to)
+{
+    int32_t rows[3] = {0};
+
+    for (enum trend_tier coarsest = TREND_TIER_DAY; coarsest <= TREND_TIER_YEAR; coarsest++) {
+        struct trend_piece p[TREND_PIECES_MAX];
+        size_t             n = trend_pieces_range(from, to, coarsest, p), count[3] = {0};
+
+        check_cover(from, to, coarsest, p, n);
+        for (size_t i = 0; i < n; i++) {
+            GRID_CHECK(p[i].tier <= coarsest, "[%d, %d): piece %zu of tier %d, asked %d", from,
+                       to, i, p[i].tier, coarsest);
+            GRID_CHECK(i == 0 || p[i].tier >= p[i - 1].tier, "[%d, %d): pieces out of order",
+                       from, to);
+            count[p[i].tier]++;
+        }
+        GRID_CHECK(coarsest > TREND_TIER_DAY || (n <= 1 && (n == 0 || p[0].sign == 1)),
+                   "[%d, %d): days alone in %zu pieces", from, to, n);
+        GRID_CHECK(count[TREND_TIER_MONTH] <= (coarsest == TREND_TIER_YEAR ? 2u : 1u)
+                       && count[TREND_TIER_YEAR] <= 1,
+                   "[%d, %d) tiers %d: %zu pieces of months, %zu of years", from, to, coarsest,
+                   count[TREND_TIER_MONTH], count[TREND_TIER_YEAR]);
+        rows[coarsest] = rows_read(p, n);
+        GRID_CHECK(coarsest == TREND_TIER_DAY || rows[coarsest] <= rows[coarsest - 1],
+                   "[%d, %d) tiers %d: %d rows, %d below", from, to, coarsest, rows[coarsest],
+                   rows[coarsest - 1]);
+    }
+    if (to > from)
+        GRID_CHECK(rows[TREND_TIER_MONTH] <= adding_rows(from, to),
+                   "[%d, %d): %d rows, adding alone reads %d", from, to,
+                   rows[TREND_TIER_MONTH], adding_rows(from, to));
+}
+
 /* Over every day of 2023 to February 2025 as a start and every length:
- * each day of a range is counted once and no day outside it, in at most 3
- * pieces with at most one of months, none of months or taken away
- * without months, and taking away never reads more rows than adding. */
+ * each day of a range is counted once and no day outside it, by each
+ * tier's pieces (check_pieces). */
 START_TEST(test_pieces_cover_each_day_once)
 {
     long checked = 0;
 
     for (int32_t from = day_of(2023, 1, 1); from < day_of(2025, 3, 1); from++)
-        for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++)
-            for (int months = 0; months < 2; months++) {
-                struct trend_piece p[TREND_PIECES_MAX];
-                int32_t            to = from + lengths[l];
-                size_t             n = trend_pieces_range(from, to, months, p), monthly = 0;
-
-                check_cover(from, to, months, p, n);
-                for (size_t i = 0; i < n; i++) {
-                    monthly += p[i].monthly;
-                    GRID_CHECK(months || (!p[i].monthly && p[i].sign == 1),
-                               "[%d, %d): piece %zu of months or taken away", from, to, i);
-                }
-                GRID_CHECK(monthly <= 1, "[%d, %d): %zu pieces of months", from, to, monthly);
-                if (months && to > from)
-                    GRID_CHECK(rows_read(p, n) <= adding_rows(from, to),
-                               "[%d, %d): %d rows, adding alone reads %d", from, to,
-                               rows_read(p, n), adding_rows(from, to));
-                checked += to - from + 62;
-            }
+        for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+            check_pieces(from, from + lengths[l]);
+            checked += 3 * (lengths[l] + 62);
+        }
     ck_assert_msg(checked > 1000000, "only %ld days checked", checked);
 }
 END_TEST
@@ -151,7 +202,8 @@ END_TEST
 /* How many times the reads count the row x of a tier toward the range
  * (cur) and the period before (prev); how many reads cover it. */
 static int
-read_count(const struct trend_read *r, size_t n, bool monthly, int32_t x, int *cur, int *prev)
+read_count(const struct trend_read *r, size_t n, enum trend_tier tier, int32_t x, int *cur,
+           int *prev)
 {
     int covering = 0;
 
@@ -159,7 +211,7 @@ read_count(const struct trend_read *r, size_t n, bool monthly, int32_t x, int *c
     for (size_t i = 0; i < n; i++) {
         int segment;
 
-        if (r[i].monthly != monthly || x < r[i].lo || x >= r[i].hi)
+        if (r[i].tier != tier || x < r[i].lo || x >= r[i].hi)
             continue;
         segment = x < r[i].cut1 ? 0 : x < r[i].cut2 ? 1 : 2;
         *cur += r[i].cur[segment];
@@ -171,40 +223,53 @@ read_count(const struct trend_read *r, size_t n, bool monthly, int32_t x, int *c
 
 static long
 check_row(const struct trend_read *r, size_t n, const struct trend_piece *cur_p, size_t nc,
-          const struct trend_piece *prev_p, size_t np, bool monthly, int32_t x)
+          const struct trend_piece *prev_p, size_t np, enum trend_tier tier, int32_t x)
 {
-    int cur, prev, covering = read_count(r, n, monthly, x, &cur, &prev);
+    int cur, prev, covering = read_count(r, n, tier, x, &cur, &prev);
 
-    GRID_CHECK(covering <= 1, "row %d (monthly %d) read %d times", x, monthly, covering);
-    GRID_CHECK(cur == piece_count(cur_p, nc, monthly, x)
-                   && prev == piece_count(prev_p, np, monthly, x),
-               "row %d (monthly %d) counted %d/%d, its pieces %d/%d", x, monthly, cur, prev,
-               piece_count(cur_p, nc, monthly, x), piece_count(prev_p, np, monthly, x));
+    GRID_CHECK(covering <= 1, "row %d (tier %d) read %d times", x, tier, covering);
+    GRID_CHECK(cur == piece_count(cur_p, nc, tier, x) && prev == piece_count(prev_p, np, tier, x),
+               "row %d (tier %d) counted %d/%d, its pieces %d/%d", x, tier, cur, prev,
+               piece_count(cur_p, nc, tier, x), piece_count(prev_p, np, tier, x));
     return 1;
 }
 
-/* Over the same grid, each range with the equal period before it: every
- * day row and month row near the two periods counts toward each as that
- * period's pieces count it, no row is read twice, and no range takes more
- * than 4 reads (a statement descends a B-tree per read and value). */
+/* The reads of one range and the period before it, up to `coarsest`:
+ * every day, month and year row near the two periods counts toward each
+ * as that period's pieces count it, no row is read twice, and no range
+ * takes more than `most` reads (a statement descends a B-tree per read
+ * and value). Returns the rows checked. */
+static long
+check_reads(int32_t from, int32_t to, enum trend_tier coarsest, size_t most)
+{
+    struct trend_piece cur_p[TREND_PIECES_MAX], prev_p[TREND_PIECES_MAX];
+    struct trend_read  r[TREND_READS_MAX];
+    int32_t            previous = from - (to - from);
+    size_t             nc = trend_pieces_range(from, to, coarsest, cur_p);
+    size_t             np = trend_pieces_range(previous, from, coarsest, prev_p);
+    size_t             n = trend_pieces_paired(previous, from, to, coarsest, r);
+    /* Days beyond either end each tier's rows are checked for. */
+    static const int32_t margin[] = {62, 92, 400};
+    long                 checked = 0;
+
+    GRID_CHECK(n <= most, "[%d, %d) tiers %d: %zu reads", from, to, coarsest, n);
+    for (enum trend_tier tier = TREND_TIER_DAY; tier <= TREND_TIER_YEAR; tier++)
+        for (int32_t x = row_of(tier, previous - margin[tier]); x < to + margin[tier];
+             x = row_after(tier, x))
+            checked += check_row(r, n, cur_p, nc, prev_p, np, tier, x);
+    return checked;
+}
+
+/* Over the same grid, each range with the equal period before it
+ * (check_reads): with months at most 4 reads, with years at most 8. */
 START_TEST(test_paired_reads_count_as_pieces)
 {
     long checked = 0;
 
     for (int32_t from = day_of(2023, 1, 1); from < day_of(2025, 3, 1); from++)
         for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
-            struct trend_piece cur_p[TREND_PIECES_MAX], prev_p[TREND_PIECES_MAX];
-            struct trend_read  r[TREND_READS_MAX];
-            int32_t            to = from + lengths[l], previous = from - lengths[l];
-            size_t             nc = trend_pieces_range(from, to, true, cur_p);
-            size_t             np = trend_pieces_range(previous, from, true, prev_p);
-            size_t             n = trend_pieces_paired(previous, from, to, r);
-
-            GRID_CHECK(n <= 4, "[%d, %d): %zu reads", from, to, n);
-            for (int32_t d = previous - 62; d < to + 62; d++)
-                checked += check_row(r, n, cur_p, nc, prev_p, np, false, d);
-            for (int32_t m = month_start(previous - 92); m < to + 92; m = next_month(m))
-                checked += check_row(r, n, cur_p, nc, prev_p, np, true, m);
+            checked += check_reads(from, from + lengths[l], TREND_TIER_MONTH, 4);
+            checked += check_reads(from, from + lengths[l], TREND_TIER_YEAR, 8);
         }
     ck_assert_msg(checked > 1000000, "only %ld rows checked", checked);
 }
@@ -217,6 +282,15 @@ midnight_s(const char *date)
 
     ck_assert_msg(sscanf(date, "%d-%d-%d", &year, &month, &mday) == 3, "bad date %s", date);
     return (int64_t)day_of(year, month, mday) * DAY_S - SHANGHAI_OFFSET_S;
+}
+
+static enum trend_tier
+tier_named(const char *name)
+{
+    if (strcmp(name, "day") == 0)
+        return TREND_TIER_DAY;
+    ck_assert_msg(strcmp(name, "month") == 0 || strcmp(name, "year") == 0, "tier %s", name);
+    return name[0] == 'm' ? TREND_TIER_MONTH : TREND_TIER_YEAR;
 }
 
 /* Each row of trend_pieces.tsv: the texts trends_store_range writes. */
@@ -243,7 +317,7 @@ START_TEST(test_range_texts)
             header = true;
             continue;
         }
-        trends_store_range(midnight_s(field[0]), midnight_s(field[1]), field[2][0] == '1',
+        trends_store_range(midnight_s(field[0]), midnight_s(field[1]), tier_named(field[2]),
                            &range);
         ck_assert_msg(strcmp(range.pieces, field[3]) == 0, "trend_pieces.tsv:%d: pieces %s",
                       number, range.pieces);
