@@ -71,7 +71,6 @@ serve(const struct config *cfg, int migrations)
     struct server_config http = {
         .listen_addr = cfg->listen_addr,
         .port = cfg->port,
-        .threads = cfg->threads,
         .body_max = cfg->body_max,
         .connection_timeout_s = 30,
         .connection_limit = 1000,
@@ -101,7 +100,7 @@ serve(const struct config *cfg, int migrations)
                              : NULL;
     trend_worker = janitor != NULL ? trend_worker_start(db, cfg->trend_apply_interval_ms) : NULL;
     if (trend_worker != NULL) {
-        log_info("serving on %s://%s:%u with %u threads",
+        log_info("serving on %s://%s:%u with %u database connections",
                  cfg->tls_cert_pem != NULL ? "https" : "http", cfg->listen_addr, cfg->port,
                  cfg->threads);
         sigwait(&stop, &sig);

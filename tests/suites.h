@@ -18,6 +18,8 @@ Suite *body_suite(void);
 
 /* Store suites: a real PostgreSQL at FRAUD_TEST_DATABASE_URL. */
 Suite *migrate_suite(void);
+/* The connection pool: callers served in the order they came. */
+Suite *db_pool_suite(void);
 
 /* Black-box suites: the service at FRAUD_TEST_BASE_URL. */
 Suite *http_reports_suite(void);

@@ -129,7 +129,6 @@ typedef bool (*server_admit)(struct request *req, const struct route *route,
 struct server_config {
     const char *listen_addr;
     unsigned    port;
-    unsigned    threads;
     size_t      body_max;
     unsigned    connection_timeout_s;
     unsigned    connection_limit;

@@ -23,14 +23,22 @@ struct db_conn {
     bool       reused;
 };
 
+/* A caller waiting for a connection: release hands one to the first. */
+struct db_waiter {
+    pthread_cond_t    handed;
+    struct db_conn   *slot;
+    struct db_waiter *next;
+};
+
 struct db {
-    const char      *conninfo;
-    unsigned         connect_timeout_ms;
-    unsigned         statement_timeout_ms;
-    unsigned         size;
-    pthread_mutex_t  lock;
-    pthread_cond_t   freed;
-    struct db_conn  *slots;
+    const char       *conninfo;
+    unsigned          connect_timeout_ms;
+    unsigned          statement_timeout_ms;
+    unsigned          size;
+    pthread_mutex_t   lock;
+    /* Who waits for a slot, first come first. */
+    struct db_waiter *first, *last;
+    struct db_conn   *slots;
 };
 
 struct db *
@@ -53,7 +61,6 @@ db_create(const char *conninfo, unsigned size, unsigned connect_timeout_ms,
     db->connect_timeout_ms = connect_timeout_ms;
     db->statement_timeout_ms = statement_timeout_ms;
     pthread_mutex_init(&db->lock, NULL);
-    pthread_cond_init(&db->freed, NULL);
     return db;
 }
 
@@ -64,7 +71,6 @@ db_destroy(struct db *db)
         return;
     for (unsigned i = 0; i < db->size; i++)
         PQfinish(db->slots[i].pg);
-    pthread_cond_destroy(&db->freed);
     pthread_mutex_destroy(&db->lock);
     free(db->slots);
     free(db);
@@ -138,26 +144,66 @@ prepare_all(struct db *db, PGconn *pg)
     return ok ? 0 : -1;
 }
 
+/* A free slot, marked in use; NULL when every slot is lent. Called with
+ * the lock held. */
+static struct db_conn *
+free_slot(struct db *db)
+{
+    for (unsigned i = 0; i < db->size; i++)
+        if (!db->slots[i].in_use) {
+            db->slots[i].in_use = true;
+            return &db->slots[i];
+        }
+    return NULL;
+}
+
+/* Takes me out of the queue after its wait ran out. Called with the lock
+ * held. */
+static void
+queue_leave(struct db *db, struct db_waiter *me)
+{
+    struct db_waiter **at = &db->first, *prev = NULL;
+
+    while (*at != me) {
+        prev = *at;
+        at = &(*at)->next;
+    }
+    *at = me->next;
+    if (db->last == me)
+        db->last = prev;
+}
+
+/* A slot, or NULL after a second without one. Callers are served in the
+ * order they came: db_release hands a slot to the first in the queue.
+ * Woken by a shared condition variable instead, any waiter could take it,
+ * or a caller that had not waited at all, and under load some requests
+ * waited many turns. */
 static struct db_conn *
 take_slot(struct db *db)
 {
-    struct timespec deadline;
-    struct db_conn *slot = NULL;
+    struct timespec  deadline;
+    struct db_waiter me = {.slot = NULL, .next = NULL};
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 1;
     pthread_mutex_lock(&db->lock);
-    while (slot == NULL) {
-        for (unsigned i = 0; i < db->size && slot == NULL; i++)
-            if (!db->slots[i].in_use)
-                slot = &db->slots[i];
-        if (slot == NULL && pthread_cond_timedwait(&db->freed, &db->lock, &deadline) != 0)
-            break;
+    /* A slot is free only while nobody waits (db_release). */
+    me.slot = free_slot(db);
+    if (me.slot == NULL) {
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 1;
+        pthread_cond_init(&me.handed, NULL);
+        if (db->last != NULL)
+            db->last->next = &me;
+        else
+            db->first = &me;
+        db->last = &me;
+        while (me.slot == NULL && pthread_cond_timedwait(&me.handed, &db->lock, &deadline) == 0)
+            continue;
+        if (me.slot == NULL)
+            queue_leave(db, &me);
+        pthread_cond_destroy(&me.handed);
     }
-    if (slot != NULL)
-        slot->in_use = true;
     pthread_mutex_unlock(&db->lock);
-    return slot;
+    return me.slot;
 }
 
 /* (Re)opens the slot's connection. Returns 0, or -1 with slot->pg NULL. */
@@ -200,9 +246,30 @@ db_release(struct db *db, struct db_conn *conn)
         conn->pg = NULL;
     }
     pthread_mutex_lock(&db->lock);
-    conn->in_use = false;
-    pthread_cond_signal(&db->freed);
+    if (db->first != NULL) {
+        struct db_waiter *next = db->first;
+
+        db->first = next->next;
+        if (db->first == NULL)
+            db->last = NULL;
+        next->slot = conn;
+        pthread_cond_signal(&next->handed);
+    } else {
+        conn->in_use = false;
+    }
     pthread_mutex_unlock(&db->lock);
+}
+
+unsigned
+db_waiting(struct db *db)
+{
+    unsigned count = 0;
+
+    pthread_mutex_lock(&db->lock);
+    for (const struct db_waiter *w = db->first; w != NULL; w = w->next)
+        count++;
+    pthread_mutex_unlock(&db->lock);
+    return count;
 }
 
 /* How a statement failed, from its SQLSTATE: the database is not there

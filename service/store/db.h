@@ -1,6 +1,7 @@
 /*
- * PostgreSQL connections: a fixed pool, one connection per HTTP worker,
- * each with every named statement prepared once when it opens. A broken
+ * PostgreSQL connections: a fixed pool (THREADS), lent to callers in the
+ * order they asked, each connection with every named statement prepared
+ * once when it opens. A broken
  * connection is dropped and reopened (and its statements prepared again)
  * by the next caller, so the service heals when the database comes back.
  */
@@ -34,11 +35,16 @@ struct db *db_create(const char *conninfo, unsigned size, unsigned connect_timeo
 /* Closes every connection and frees the pool. */
 void db_destroy(struct db *db);
 
-/* Lends a ready connection; NULL when none can be opened within the
- * connect timeout. Give it back with db_release. */
+/* Lends a ready connection: a free one, or the first given back after
+ * every caller that asked before this one was served. NULL when none is
+ * free within a second, or none can be opened within the connect
+ * timeout. Give it back with db_release. */
 struct db_conn *db_acquire(struct db *db);
 
 void db_release(struct db *db, struct db_conn *conn);
+
+/* How many callers of db_acquire wait for a connection now. */
+unsigned db_waiting(struct db *db);
 
 /* Runs a prepared statement with text parameters (NULL for SQL NULL).
  * Returns a result the caller PQclears, or NULL. On failure *status says
