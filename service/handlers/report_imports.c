@@ -48,8 +48,8 @@ struct import {
 };
 
 /* Each import holds a pooled connection for its whole upload, and the pool
- * has one per worker thread: imports may take at most half of them, so
- * single reports always find one. */
+ * has THREADS of them: imports may take at most half, so single reports
+ * always find one. */
 static atomic_uint imports_running;
 
 static bool

@@ -173,7 +173,9 @@ queue_leave(struct db *db, struct db_waiter *me)
         db->last = prev;
 }
 
-/* A slot, or NULL after a second without one. Callers are served in the
+/* A slot, or NULL after waiting as long as a statement may run (at least
+ * a second; 0, no limit, waits as long as it takes) without one: a caller
+ * behind others waits for their statements. Callers are served in the
  * order they came: db_release hands a slot to the first in the queue.
  * Woken by a shared condition variable instead, any waiter could take it,
  * or a caller that had not waited at all, and under load some requests
@@ -183,20 +185,31 @@ take_slot(struct db *db)
 {
     struct timespec  deadline;
     struct db_waiter me = {.slot = NULL, .next = NULL};
+    unsigned         wait_ms = db->statement_timeout_ms == 0 ? 0
+                               : db->statement_timeout_ms < 1000 ? 1000
+                                                                 : db->statement_timeout_ms;
 
     pthread_mutex_lock(&db->lock);
     /* A slot is free only while nobody waits (db_release). */
     me.slot = free_slot(db);
     if (me.slot == NULL) {
         clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += 1;
+        deadline.tv_sec += wait_ms / 1000;
+        deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
         pthread_cond_init(&me.handed, NULL);
         if (db->last != NULL)
             db->last->next = &me;
         else
             db->first = &me;
         db->last = &me;
-        while (me.slot == NULL && pthread_cond_timedwait(&me.handed, &db->lock, &deadline) == 0)
+        while (me.slot == NULL
+               && (wait_ms == 0 ? pthread_cond_wait(&me.handed, &db->lock)
+                                : pthread_cond_timedwait(&me.handed, &db->lock, &deadline))
+                      == 0)
             continue;
         if (me.slot == NULL)
             queue_leave(db, &me);

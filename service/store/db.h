@@ -37,8 +37,9 @@ void db_destroy(struct db *db);
 
 /* Lends a ready connection: a free one, or the first given back after
  * every caller that asked before this one was served. NULL when none is
- * free within a second, or none can be opened within the connect
- * timeout. Give it back with db_release. */
+ * free within the statement timeout (at least a second; without one, it
+ * waits), or none can be opened within the connect timeout. Give it back
+ * with db_release. */
 struct db_conn *db_acquire(struct db *db);
 
 void db_release(struct db *db, struct db_conn *conn);

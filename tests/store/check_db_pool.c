@@ -1,7 +1,8 @@
 /*
  * The connection pool (store/db.c) against the real throwaway PostgreSQL:
  * callers waiting for a connection get one in the order they asked, and a
- * caller that waits past a second gives up and leaves the queue.
+ * caller that waits past the statement timeout gives up and leaves the
+ * queue.
  */
 #include <check.h>
 #include <pthread.h>
@@ -76,12 +77,12 @@ START_TEST(test_served_in_order)
 }
 END_TEST
 
-/* A caller that finds no connection within a second gets none and leaves
- * the queue; the connection given back later goes to the next caller at
- * once. */
+/* A caller that finds no connection within the statement timeout (here a
+ * second) gets none and leaves the queue; the connection given back later
+ * goes to the next caller at once. */
 START_TEST(test_wait_gives_up)
 {
-    struct db      *db = db_create(testutil_env("FRAUD_TEST_DATABASE_URL"), 1, 5000, 5000);
+    struct db      *db = db_create(testutil_env("FRAUD_TEST_DATABASE_URL"), 1, 5000, 1000);
     struct db_conn *held = db_acquire(db), *late;
     struct timespec start;
     double          waited;
