@@ -85,23 +85,32 @@ ms_until(const struct timespec *deadline)
     return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
+/* The time on `clock` ms milliseconds from now. */
+static struct timespec
+deadline_in(clockid_t clock, unsigned ms)
+{
+    struct timespec at;
+
+    clock_gettime(clock, &at);
+    at.tv_sec += ms / 1000;
+    at.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (at.tv_nsec >= 1000000000) {
+        at.tv_sec++;
+        at.tv_nsec -= 1000000000;
+    }
+    return at;
+}
+
 /* Drives PQconnectPoll until connected, failed, or past the deadline. */
 static PGconn *
 connect_by(const char *conninfo, unsigned timeout_ms)
 {
-    struct timespec         deadline;
+    struct timespec         deadline = deadline_in(CLOCK_MONOTONIC, timeout_ms);
     PGconn                 *pg = PQconnectStart(conninfo);
     PostgresPollingStatusType state = PGRES_POLLING_WRITING;
 
     if (pg == NULL)
         return NULL;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
     while (PQstatus(pg) != CONNECTION_BAD && state != PGRES_POLLING_OK
            && state != PGRES_POLLING_FAILED) {
         struct pollfd pfd = {.fd = PQsocket(pg),
@@ -193,13 +202,8 @@ take_slot(struct db *db)
     /* A slot is free only while nobody waits (db_release). */
     me.slot = free_slot(db);
     if (me.slot == NULL) {
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += wait_ms / 1000;
-        deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-        if (deadline.tv_nsec >= 1000000000) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000;
-        }
+        /* pthread_cond_timedwait's default clock. */
+        deadline = deadline_in(CLOCK_REALTIME, wait_ms);
         pthread_cond_init(&me.handed, NULL);
         if (db->last != NULL)
             db->last->next = &me;
