@@ -47,8 +47,10 @@ enum store_status trends_store_series(struct db_conn *conn, const struct trend_q
                                       enum trend_source source, struct trend_grid **out);
 
 /* A range's pieces and reads as the rollup statements take them: text
- * arrays of trend_piece and trend_read (migrations/0023). Sized for the
- * most of each (`,"(t,YYYY-MM-DD,...,-1)"` apiece) and the braces. */
+ * arrays of trend_piece and trend_read (migrations/0023, 0024). Sized for
+ * the most of each and the braces: a piece `,"(f,YYYY-MM-DD,YYYY-MM-DD,
+ * -1,f)"` is at most 33 bytes, a read 70. A text cut short is an array
+ * the statement refuses. */
 struct trends_range {
     char pieces[2 + TREND_PIECES_MAX * 40];
     char reads[2 + TREND_READS_MAX * 80];

@@ -183,9 +183,25 @@ check_pieces(int32_t from, int32_t to)
                    rows[TREND_TIER_MONTH], adding_rows(from, to));
 }
 
+/* The texts trends_store_range writes for [from, to) with years end with
+ * their closing brace: none was cut short by its buffer. */
+static void
+check_texts_whole(int32_t from, int32_t to)
+{
+    struct trends_range range;
+    size_t              np, nr;
+
+    trends_store_range((int64_t)from * DAY_S - SHANGHAI_OFFSET_S,
+                       (int64_t)to * DAY_S - SHANGHAI_OFFSET_S, TREND_TIER_YEAR, &range);
+    np = strlen(range.pieces);
+    nr = strlen(range.reads);
+    GRID_CHECK(np > 0 && range.pieces[np - 1] == '}' && nr > 0 && range.reads[nr - 1] == '}',
+               "[%d, %d): texts cut short: %s %s", from, to, range.pieces, range.reads);
+}
+
 /* Over every day of 2023 to February 2025 as a start and every length:
  * each day of a range is counted once and no day outside it, by each
- * tier's pieces (check_pieces). */
+ * tier's pieces (check_pieces), and their texts are whole. */
 START_TEST(test_pieces_cover_each_day_once)
 {
     long checked = 0;
@@ -193,6 +209,7 @@ START_TEST(test_pieces_cover_each_day_once)
     for (int32_t from = day_of(2023, 1, 1); from < day_of(2025, 3, 1); from++)
         for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
             check_pieces(from, from + lengths[l]);
+            check_texts_whole(from, from + lengths[l]);
             checked += 3 * (lengths[l] + 62);
         }
     ck_assert_msg(checked > 1000000, "only %ld days checked", checked);
