@@ -522,15 +522,6 @@ post_walk_reports(const char *station, int first, int count, char (*ids)[40])
     }
 }
 
-static double
-seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* Every page is followed through its Link; between pages more reports of
  * the same station arrive. They are newer than the cursor, so the walk
  * returns exactly the first 1,000, each once, newest first. */
@@ -562,7 +553,7 @@ START_TEST(test_walk_all_pages)
 
         clock_gettime(CLOCK_MONOTONIC, &started);
         page = get_page(path, &resp);
-        walk_s += seconds_since(&started);
+        walk_s += testutil_seconds_since(&started);
         pages++;
         free(path);
         path = NULL;

@@ -260,15 +260,6 @@ outage_teardown(void)
     http_client_teardown();
 }
 
-static double
-seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* One timed request; fills *resp and *seconds. Returns perform's result. */
 static int
 timed_request(const char *method, const char *path, const char *body, size_t body_len,
@@ -284,7 +275,7 @@ timed_request(const char *method, const char *path, const char *body, size_t bod
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = http_client_perform(&req, resp);
-    *seconds = seconds_since(&start);
+    *seconds = testutil_seconds_since(&start);
     return rc;
 }
 
@@ -363,7 +354,7 @@ START_TEST(test_database_outage_and_recovery)
         if (rc == 0 && resp.status == 201)
             break;
         http_client_response_free(&resp);
-        waited_s = seconds_since(&recovery_start);
+        waited_s = testutil_seconds_since(&recovery_start);
         ck_assert_msg(waited_s < RECOVERY_MAX_S,
                       "no 201 within %.0f s of the database coming back", RECOVERY_MAX_S);
         nanosleep(&pause, NULL);

@@ -42,15 +42,6 @@ await_waiting(struct db *db, unsigned count)
     ck_assert_uint_eq(db_waiting(db), count);
 }
 
-static double
-seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* With the pool's one connection lent, six callers come one after the
  * other; given back, it goes to each in the order they came. */
 START_TEST(test_served_in_order)
@@ -90,15 +81,15 @@ START_TEST(test_wait_gives_up)
     ck_assert_ptr_nonnull(held);
     clock_gettime(CLOCK_MONOTONIC, &start);
     ck_assert_ptr_null(db_acquire(db));
-    waited = seconds_since(&start);
+    waited = testutil_seconds_since(&start);
     ck_assert_msg(waited > 0.9 && waited < 5.0, "gave up after %.2f s", waited);
     ck_assert_uint_eq(db_waiting(db), 0);
     db_release(db, held);
     clock_gettime(CLOCK_MONOTONIC, &start);
     late = db_acquire(db);
+    waited = testutil_seconds_since(&start);
     ck_assert_ptr_nonnull(late);
-    ck_assert_msg(seconds_since(&start) < 0.5, "the free connection took %.2f s",
-                  seconds_since(&start));
+    ck_assert_msg(waited < 0.5, "the free connection took %.2f s", waited);
     db_release(db, late);
     db_destroy(db);
 }
