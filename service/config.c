@@ -43,6 +43,22 @@ env_unsigned(const char *name, unsigned fallback, unsigned min, unsigned max, un
     return 0;
 }
 
+/* ROLLUP_REINDEX_PERCENT: 0 turns the rebuilds off; under 110 the janitor
+ * would rebuild indexes whose size is within the estimate's error. */
+static int
+reindex_load(struct config *cfg)
+{
+    unsigned *percent = &cfg->rollup_reindex_percent;
+
+    if (env_unsigned("ROLLUP_REINDEX_PERCENT", 150, 0, 10000, percent) != 0)
+        return -1;
+    if (*percent != 0 && *percent < 110) {
+        log_error("ROLLUP_REINDEX_PERCENT must be 0 (never) or a whole number from 110 to 10000");
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads "<quota>/<window seconds>" ("600/60"); -1 when malformed. */
 static int
 env_rate(const char *name, struct config_rate fallback, struct config_rate *out)
@@ -213,7 +229,8 @@ config_load(struct config *cfg, int argc, char **argv)
         || rates_load(cfg) != 0
         || env_unsigned("TREND_K", 10, 1, 1000000, &cfg->trend_k) != 0
         || env_unsigned("TREND_APPLY_INTERVAL_MS", 500, 10, 600000,
-                        &cfg->trend_apply_interval_ms) != 0)
+                        &cfg->trend_apply_interval_ms) != 0
+        || reindex_load(cfg) != 0)
         return -1;
     cfg->anonymous_submissions = anonymous == 1;
     cfg->body_max = (size_t)body_kib * 1024;

@@ -52,6 +52,10 @@ struct config {
     /* How often the trend worker applies pending rollup rows: the bound on
      * how far the rollups lag behind intake. */
     unsigned    trend_apply_interval_ms;
+    /* The janitor rebuilds a rollup index larger than this percent of its
+     * estimated size when built afresh, checking with every purge; 0
+     * never. */
+    unsigned    rollup_reindex_percent;
 };
 
 /* Fills *cfg from the environment and, for `serve`, its flags

@@ -81,6 +81,16 @@ serve(const struct config *cfg, int migrations)
     };
     struct db      *db = db_create(cfg->database_url, cfg->threads, cfg->db_connect_timeout_ms,
                                    cfg->statement_timeout_ms);
+    /* The janitor's rebuilds run without a timeout, on a connection no
+     * request waits for. */
+    struct db      *upkeep = cfg->rollup_reindex_percent > 0
+                                 ? db_create(cfg->database_url, 1, cfg->db_connect_timeout_ms, 0)
+                                 : NULL;
+    struct janitor_config chores = {
+        .interval_s = cfg->idempotency_purge_interval_s,
+        .ttl_h = cfg->idempotency_ttl_h,
+        .reindex_percent = upkeep != NULL ? cfg->rollup_reindex_percent : 0,
+    };
     struct app      app;
     struct server  *server;
     struct janitor *janitor;
@@ -91,13 +101,12 @@ serve(const struct config *cfg, int migrations)
     block_stop_signals(&stop);
     keep_freed_memory();
     if (db == NULL || app_init(&app, cfg, db, migrations) != 0) {
+        db_destroy(upkeep);
         db_destroy(db);
         return EXIT_FAILURE;
     }
     server = server_start(&http, routes, routes_count, &app);
-    janitor = server != NULL ? janitor_start(db, cfg->idempotency_purge_interval_s,
-                                             cfg->idempotency_ttl_h)
-                             : NULL;
+    janitor = server != NULL ? janitor_start(db, upkeep, &chores) : NULL;
     trend_worker = janitor != NULL ? trend_worker_start(db, cfg->trend_apply_interval_ms) : NULL;
     if (trend_worker != NULL) {
         log_info("serving on %s://%s:%u with %u database connections",
@@ -110,6 +119,7 @@ serve(const struct config *cfg, int migrations)
     janitor_stop(janitor);
     server_stop(server);
     app_fini(&app);
+    db_destroy(upkeep);
     db_destroy(db);
     return trend_worker != NULL ? EXIT_SUCCESS : EXIT_FAILURE;
 }

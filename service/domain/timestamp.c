@@ -132,3 +132,12 @@ timestamp_parse_rfc3339(const char *text, int64_t *epoch_s)
              + second - offset_s;
     return 0;
 }
+
+double
+timestamp_seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}

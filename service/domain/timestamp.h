@@ -7,6 +7,7 @@
 #define FRAUD_TIMESTAMP_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Parses `text` (NUL-terminated) into seconds since the Unix epoch, UTC,
  * fraction dropped. Returns 0, or -1 when the text is not RFC 3339 with an
@@ -17,5 +18,8 @@ int timestamp_parse_rfc3339(const char *text, int64_t *epoch_s);
  * back. */
 int64_t timestamp_days_from_civil(int year, int month, int day);
 void    timestamp_civil_from_days(int64_t days, int *year, int *month, int *day);
+
+/* Seconds on CLOCK_MONOTONIC since *start, taken on that clock. */
+double timestamp_seconds_since(const struct timespec *start);
 
 #endif

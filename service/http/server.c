@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "domain/timestamp.h"
 #include "http/body.h"
 #include "http/respond.h"
 #include "log.h"
@@ -53,15 +54,6 @@ struct exchange {
     /* The Allow value of a 405, which resp.allow points to. */
     char                allow[ALLOW_MAX];
 };
-
-static double
-elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
 
 /* A route path either equals the request path or has "{id}" where the
  * request path has one non-empty segment, with the same text before and
@@ -366,7 +358,7 @@ on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
              ex->req.who.key_prefix[0] != '\0' ? ex->req.who.key_prefix
              : ex->req.who.anonymous           ? "anonymous"
                                                : "-",
-             ex->resp.status, elapsed_ms(&ex->started),
+             ex->resp.status, 1e3 * timestamp_seconds_since(&ex->started),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     json_decref(ex->resp.body);
     free(ex->resp.link);

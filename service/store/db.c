@@ -292,7 +292,8 @@ db_waiting(struct db *db)
 /* How a statement failed, from its SQLSTATE: the database is not there
  * right now (08 connection exception, 57P0x shutdown / cannot connect, 53
  * resources), the statement ran out of time (57014 query_canceled: the
- * service cancels only through statement_timeout), or it was refused. */
+ * service cancels through statement_timeout, and the janitor its own
+ * upkeep when it stops), or it was refused. */
 static enum store_status
 failure_of(PGconn *pg, const PGresult *res)
 {
@@ -394,6 +395,35 @@ sqlstate_of(const PGresult *res)
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
     return state != NULL ? state : "-";
+}
+
+enum store_status
+db_run_on(struct db_conn *conn, const char *command, const char *identifier)
+{
+    char             *quoted = PQescapeIdentifier(conn->pg, identifier, strlen(identifier));
+    char             *sql = NULL;
+    PGresult         *res = NULL;
+    enum store_status status = STORE_FAILED;
+
+    conn->reused = false;
+    if (quoted != NULL && asprintf(&sql, "%s %s", command, quoted) < 0)
+        sql = NULL;  /* asprintf leaves it undefined */
+    if (sql != NULL) {
+        res = PQexec(conn->pg, sql);
+        status = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : failure_of(conn->pg, res);
+        if (status != STORE_OK)
+            log_error("db: %s failed sqlstate=%s", command, sqlstate_of(res));
+    }
+    PQclear(res);
+    free(sql);
+    PQfreemem(quoted);
+    return status;
+}
+
+PGcancel *
+db_cancel_handle(struct db_conn *conn)
+{
+    return PQgetCancel(conn->pg);
 }
 
 enum store_status

@@ -60,6 +60,17 @@ PGresult *db_run(struct db_conn *conn, enum statement id, const char *const *par
 enum store_status db_run_json(struct db_conn *conn, enum statement id, const char *const *params,
                               json_t **out);
 
+/* Runs `command identifier`, a statement that cannot be prepared (REINDEX,
+ * DROP INDEX ... CONCURRENTLY, which no transaction may hold either).
+ * command is a constant of the caller; identifier, a name the database
+ * gave (never input), is quoted as one. */
+enum store_status db_run_on(struct db_conn *conn, const char *command, const char *identifier);
+
+/* Returns a handle that cancels the statement conn runs at the time
+ * (PQcancel), from any thread, until PQfreeCancel; NULL when out of
+ * memory. Take it on the thread that uses conn. */
+PGcancel *db_cancel_handle(struct db_conn *conn);
+
 /* BEGIN, COMMIT and ROLLBACK. begin/commit return STORE_OK or why not;
  * rollback is best effort (a broken connection rolls back by itself). */
 enum store_status db_begin(struct db_conn *conn);

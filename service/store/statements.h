@@ -12,6 +12,9 @@
  * table the series route gives (TREND_QUERY_CELLS_MAX). */
 #define TREND_SERIES_ROWS_MAX (4 * TREND_QUERY_CELLS_MAX)
 
+/* The advisory lock held while the rollups' indexes are rebuilt. */
+#define ROLLUPS_LOCK_KEY 7465726
+
 enum statement {
     STMT_BEGIN,
     STMT_COMMIT,
@@ -81,6 +84,11 @@ enum statement {
     /* Trend rollups: the worker applies pending contributions (0013). */
     STMT_TREND_APPLY,
     STMT_TREND_PENDING,
+    /* Upkeep of the rollups' indexes (janitor.c). */
+    STMT_ROLLUPS_LOCK,
+    STMT_ROLLUPS_UNLOCK,
+    STMT_ROLLUPS_INDEXES,
+    STMT_ROLLUPS_INDEX_SIZE,
     STMT_COUNT
 };
 

@@ -5,7 +5,9 @@
  * rollup table equals a plain GROUP BY over the base tables, row for row
  * (tests/data/rollups/<table>.sql); a PATCH moves a report out of its old
  * buckets and into its new ones exactly once; an apply that never commits
- * changes nothing; two applies at once apply each queued row once.
+ * changes nothing; two applies at once apply each queued row once; the
+ * janitor rebuilds an index the applies bloated and drops what an
+ * interrupted rebuild left.
  *
  * Rollups are global and other suites store reports too, so the HTTP test
  * works in March 1995 (Asia/Shanghai days), a window no other suite uses,
@@ -14,6 +16,7 @@
  */
 #include <check.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,8 @@
 #include "../http/http_client.h"
 #include "../suites.h"
 #include "../testutil.h"
+#include "janitor.h"
+#include "store/statements.h"
 #include "trend_worker.h"
 
 #define WINDOW_FROM  "1995-03-01T00:00:00+08:00"
@@ -33,6 +38,7 @@
 #define DEMO_REPORTS 2000
 #define APPLY_DB     "fraud_rollups_apply"
 #define BACKFILL_DB  "fraud_rollups_backfill"
+#define REINDEX_DB   "fraud_rollups_reindex"
 /* The migrations before trend_indicator_profile, copied to a directory of
  * their own ($D) so that a database can stop short of 0015. */
 #define MIGRATIONS_BEFORE_PROFILE                                                             \
@@ -738,6 +744,75 @@ START_TEST(test_apply_is_all_or_nothing_and_once)
 }
 END_TEST
 
+/* Sixty changes to every daily rollup row in one transaction, as sixty
+ * applies would leave them: every change adds an entry to each index. */
+#define REINDEX_CHURN_SQL                                                                     \
+    "DO $$ BEGIN FOR i IN 1 .. 30 LOOP"                                                       \
+    "  UPDATE trend_daily SET reports = reports + 1;"                                         \
+    "  UPDATE trend_daily SET reports = reports - 1;"                                         \
+    " END LOOP; END $$"
+#define REINDEX_PKEY_BYTES "SELECT pg_relation_size('trend_daily_pkey')"
+#define REINDEX_LEFTOVERS                                                                     \
+    "SELECT count(*) FROM pg_class WHERE relname = 'trend_daily_pkey_ccnew'"
+#define REINDEX_LOCK "SELECT pg_advisory_lock(" TEXT_OF(ROLLUPS_LOCK_KEY) ")"
+#define REINDEX_UNLOCK "SELECT pg_advisory_unlock(" TEXT_OF(ROLLUPS_LOCK_KEY) ")"
+
+/* The janitor's upkeep of the rollup indexes: an index the applies have
+ * bloated is rebuilt to a fraction of its size, its answers unchanged;
+ * the invalid copy an interrupted REINDEX CONCURRENTLY leaves is dropped;
+ * and while another session holds the upkeep lock, nothing is done. */
+START_TEST(test_reindex_shrinks_and_cleans_up)
+{
+    char      *conninfo = conninfo_for(REINDEX_DB);
+    PGconn    *pg, *other;
+    PGresult  *res;
+    struct db *db;
+    long long  bloated, rebuilt;
+
+    recreate_db(REINDEX_DB, true);
+    run_service_command(conninfo, "migrate");
+    pg = connect_or_fail(conninfo);
+    PQclear(query_or_fail(pg, APPLY_FILL_SQL, 0, NULL));
+    ck_assert(drain(conninfo) > APPLY_REPORTS);
+    rebuilt = scalar(pg, REINDEX_PKEY_BYTES);
+    PQclear(query_or_fail(pg, REINDEX_CHURN_SQL, 0, NULL));
+    PQclear(query_or_fail(pg, "ANALYZE", 0, NULL));
+    bloated = scalar(pg, REINDEX_PKEY_BYTES);
+    ck_assert_msg(bloated > 8 * rebuilt, "the churn left %lld bytes of %lld", bloated, rebuilt);
+    db = db_create(conninfo, 1, 5000, 0);
+
+    /* Only indexes at least as large as the bloated one qualify. */
+    other = connect_or_fail(conninfo);
+    PQclear(query_or_fail(other, REINDEX_LOCK, 0, NULL));
+    ck_assert_int_eq(janitor_reindex(db, 150, bloated), 0);
+    ck_assert_int_eq(scalar(pg, REINDEX_PKEY_BYTES), bloated);
+    PQclear(query_or_fail(other, REINDEX_UNLOCK, 0, NULL));
+    ck_assert_int_eq(janitor_reindex(db, 150, bloated), 1);
+    rebuilt = scalar(pg, REINDEX_PKEY_BYTES);
+    ck_assert_msg(rebuilt * 8 < bloated, "rebuilt to %lld bytes of %lld", rebuilt, bloated);
+    ck_assert_int_eq(janitor_reindex(db, 150, bloated), 0);
+    assert_all_match(pg, "a rebuilt index", "-infinity", "infinity", 100);
+    PQclear(query_or_fail(pg, "SET enable_seqscan = off", 0, NULL));
+    ck_assert_int_eq(scalar(pg, "SELECT sum(reports) FROM trend_daily"
+                                " WHERE dim = 'total' AND scope = ''"), APPLY_REPORTS);
+
+    /* An index build that failed half way leaves an invalid index. */
+    res = PQexec(pg, "CREATE UNIQUE INDEX CONCURRENTLY trend_daily_pkey_ccnew"
+                     " ON trend_daily (dim)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
+    ck_assert_int_eq(scalar(pg, REINDEX_LEFTOVERS), 1);
+    ck_assert_int_eq(janitor_reindex(db, 150, LLONG_MAX), 1);
+    ck_assert_int_eq(scalar(pg, REINDEX_LEFTOVERS), 0);
+
+    db_destroy(db);
+    PQfinish(other);
+    PQfinish(pg);
+    recreate_db(REINDEX_DB, false);
+    free(conninfo);
+}
+END_TEST
+
 /* A database with rollups partly applied when migrations 0015, 0016 and
  * 0024 arrive: their backfills hold what was applied (the base tables less
  * what is still queued, including both halves of stage changes; the
@@ -803,6 +878,7 @@ rollups_suite(void)
     tcase_set_timeout(apply, 60);
     tcase_add_test(apply, test_apply_is_all_or_nothing_and_once);
     tcase_add_test(apply, test_profile_backfill_matches);
+    tcase_add_test(apply, test_reindex_shrinks_and_cleans_up);
     suite_add_tcase(suite, apply);
     return suite;
 }
