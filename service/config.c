@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,9 +34,12 @@ env_unsigned(const char *name, unsigned fallback, unsigned min, unsigned max, un
         *out = fallback;
         return 0;
     }
+    /* strtoul would also take leading blanks, a sign, and "-1" as a huge
+     * number. */
     errno = 0;
     value = strtoul(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value < min || value > max) {
+    if (!isdigit((unsigned char)text[0]) || errno != 0 || *end != '\0' || value < min
+        || value > max) {
         log_error("%s must be a whole number from %u to %u", name, min, max);
         return -1;
     }
@@ -72,12 +76,12 @@ env_rate(const char *name, struct config_rate fallback, struct config_rate *out)
         return 0;
     errno = 0;
     quota = strtoul(text, &end, 10);
-    if (errno == 0 && *end == '/' && end != text) {
+    if (isdigit((unsigned char)text[0]) && errno == 0 && *end == '/') {
         const char *rest = end + 1;
 
         window = strtoul(rest, &end, 10);
-        if (errno == 0 && end != rest && *end == '\0' && quota >= 1 && quota <= 1000000
-            && window >= 1 && window <= 86400) {
+        if (isdigit((unsigned char)rest[0]) && errno == 0 && *end == '\0' && quota >= 1
+            && quota <= 1000000 && window >= 1 && window <= 86400) {
             *out = (struct config_rate){(unsigned)quota, (unsigned)window};
             return 0;
         }

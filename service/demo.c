@@ -37,6 +37,7 @@
 #include "domain/timestamp.h"
 #include "janitor.h"
 #include "store/db.h"
+#include "store/rollups_store.h"
 #include "trend_worker.h"
 
 /* Reports per transaction: big enough that the per-COPY trigger
@@ -484,19 +485,27 @@ drain(struct db *db)
 static int
 reindex(struct db *db, unsigned percent)
 {
-    struct timespec start;
-    long            rebuilt;
+    struct timespec   start;
+    struct db_conn   *conn;
+    enum store_status status;
+    long              rebuilt;
 
     if (percent == 0)
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    rebuilt = janitor_reindex(db, percent, JANITOR_REINDEX_MIN_BYTES);
+    /* The estimate needs statistics, which autovacuum may not have
+     * gathered yet. */
+    conn = db_acquire(db);
+    status = conn != NULL ? rollups_store_analyze(conn) : STORE_UNAVAILABLE;
+    db_release(db, conn);
+    rebuilt = status == STORE_OK ? janitor_reindex(db, percent, JANITOR_REINDEX_MIN_BYTES) : -1;
     if (rebuilt < 0) {
-        fputs("fraud-intake: demo-data could not rebuild the rollup indexes\n", stderr);
+        fputs("fraud-intake: demo-data could not analyze or rebuild the rollup indexes\n",
+              stderr);
         return 1;
     }
-    fprintf(stderr, "demo-data: %ld rollup indexes rebuilt in %.1f s\n", rebuilt,
-            timestamp_seconds_since(&start));
+    fprintf(stderr, "demo-data: rollups analyzed and %ld of their indexes rebuilt in %.1f s\n",
+            rebuilt, timestamp_seconds_since(&start));
     return 0;
 }
 

@@ -10,7 +10,7 @@ typedef Suite *(*suite_fn)(void);
 
 static const suite_fn all_suites[] = {
     phone_suite, money_suite, timestamp_suite, report_suite, violations_suite, vocab_suite,
-    body_suite,
+    body_suite, config_suite,
     migrate_suite, db_pool_suite,
     http_reports_suite, http_errors_suite, http_misc_suite,
     http_import_suite,

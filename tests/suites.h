@@ -15,6 +15,8 @@ Suite *report_suite(void);
 Suite *violations_suite(void);
 Suite *vocab_suite(void);
 Suite *body_suite(void);
+/* The numeric settings of the environment: defaults, bounds, bad values. */
+Suite *config_suite(void);
 
 /* Store suites: a real PostgreSQL at FRAUD_TEST_DATABASE_URL. */
 Suite *migrate_suite(void);

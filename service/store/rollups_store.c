@@ -89,6 +89,16 @@ rollups_store_indexes(struct db_conn *conn, unsigned percent, long long min_byte
 }
 
 enum store_status
+rollups_store_analyze(struct db_conn *conn)
+{
+    enum store_status status;
+    PGresult         *res = db_run(conn, STMT_ROLLUPS_ANALYZE, NULL, &status);
+
+    PQclear(res);
+    return status;
+}
+
+enum store_status
 rollups_store_fix(struct db_conn *conn, const struct rollups_index *index, long long *bytes)
 {
     const char       *params[1] = {index->name};

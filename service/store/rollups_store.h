@@ -46,6 +46,11 @@ enum store_status rollups_store_indexes(struct db_conn *conn, unsigned percent,
                                         long long min_bytes, struct rollups_index *out,
                                         size_t *count);
 
+/* Gathers the rollup tables' statistics (ANALYZE), which the estimate of
+ * rollups_store_indexes needs, for a caller that cannot wait for
+ * autovacuum: a bulk load. Borrows conn. */
+enum store_status rollups_store_analyze(struct db_conn *conn);
+
 /* Drops a leftover (DROP INDEX CONCURRENTLY) or rebuilds an index
  * (REINDEX INDEX CONCURRENTLY): reads and writes of its table go on
  * meanwhile. On STORE_OK *bytes is the index's size now (0 once dropped).

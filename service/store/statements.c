@@ -1087,6 +1087,9 @@ const char statements_import_copy_sql[] =
     "'trend_daily'::regclass, 'trend_monthly'::regclass, 'trend_hourly'::regclass,"           \
     " 'trend_indicator_daily'::regclass, 'trend_indicator_monthly'::regclass,"                \
     " 'trend_indicator_yearly'::regclass, 'trend_indicator_profile'::regclass"
+#define ROLLUPS_ANALYZE_SQL                                                                   \
+    "ANALYZE trend_daily, trend_monthly, trend_hourly, trend_indicator_daily,"                \
+    " trend_indicator_monthly, trend_indicator_yearly, trend_indicator_profile"
 #define ROLLUPS_INDEXES_SQL                                                                   \
     "SELECT c.relname, NOT i.indisvalid AS leftover, pg_relation_size(c.oid) AS bytes"       \
     " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"                                \
@@ -1191,4 +1194,5 @@ const struct statement_def statements[STMT_COUNT] = {
     [STMT_ROLLUPS_INDEXES] = {"rollups_indexes", ROLLUPS_INDEXES_SQL, 2},
     [STMT_ROLLUPS_INDEX_SIZE] = {"rollups_index_size",
                                  "SELECT pg_relation_size($1::regclass)", 1},
+    [STMT_ROLLUPS_ANALYZE] = {"rollups_analyze", ROLLUPS_ANALYZE_SQL, 0},
 };
