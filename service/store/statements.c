@@ -1068,21 +1068,22 @@ const char statements_import_copy_sql[] =
  * every one, and btree neither deduplicates nor deletes bottom-up in an
  * index with INCLUDE columns: the pages a busy row's versions split stay
  * half empty after VACUUM. On 10 million reports loaded through the queue
- * the indexes grew to 1.6 to 11 times their size when built afresh, and a
- * year's top list or series spent a third more CPU reading them.
+ * the indexes grew to 1.6 to 11 times their size when built afresh, and
+ * the year's top lists and series cost more CPU per request on them
+ * (README, Trend rollups).
  *
  * ROLLUPS_LOCK_KEY (statements.h) names the advisory lock that lets one
- * instance at a time do this work. ROLLUPS_INDEXES lists, in the order to treat them,
- * what is left of an interrupted REINDEX CONCURRENTLY (an invalid index
- * named *_ccnew or *_ccold, which writes still maintain: drop it) and the
- * valid btree indexes of at least $2 bytes larger than $1 percent of the
- * size a fresh build would have. That size is estimated from the index's
- * tuple count and the columns' average widths (pg_stats): 12 bytes of
- * header and line pointer per entry, data padded to 8 and bigints to their
- * alignment, leaves 90% full. Measured on the 10-million-report database,
- * it was within 10% of the size REINDEX left for every full index, and
- * above it for partial ones. An index whose table has no statistics yet
- * is left alone. */
+ * instance at a time do this work. ROLLUPS_INDEXES lists, in the order to
+ * treat them, what is left of an interrupted REINDEX CONCURRENTLY (an
+ * invalid index named *_ccnew or *_ccold, which writes still maintain:
+ * drop it) and the valid btree indexes of at least $2 bytes larger than
+ * $1 percent of the size a fresh build would have. That size is estimated
+ * from the index's tuple count and the columns' average widths (pg_stats):
+ * 12 bytes of header and line pointer per entry, data padded to 8 and
+ * bigints to their alignment, leaves 90% full. Measured on the
+ * 10-million-report database, it was within 11% of the size REINDEX left
+ * for every full index, and above it for partial ones. An index whose
+ * table has no statistics yet is left alone. */
 #define ROLLUPS_TABLES                                                                        \
     "'trend_daily'::regclass, 'trend_monthly'::regclass, 'trend_hourly'::regclass,"           \
     " 'trend_indicator_daily'::regclass, 'trend_indicator_monthly'::regclass,"                \
@@ -1108,7 +1109,6 @@ const char statements_import_copy_sql[] =
     "     AND pg_relation_size(c.oid) * 100.0 > $1::integer * 8192.0"                         \
     "       * ceil(c.reltuples * (12 + 8 * ceil(w.width / 8.0)) / (8152 * 0.9)))"            \
     " ORDER BY i.indisvalid, c.relname"
-
 
 const struct statement_def statements[STMT_COUNT] = {
     [STMT_BEGIN] = {"begin", "BEGIN", 0},
