@@ -32,9 +32,9 @@ struct janitor_config {
  * round purges the expired keys on connections of db, then, unless
  * reindex_percent is 0, runs janitor_reindex on upkeep, a pool of its own
  * without a statement timeout (a rebuild takes as long as building the
- * index, and must not hold a connection requests need). Borrows db, upkeep
- * and cfg until janitor_stop. Returns NULL (after logging why) when the
- * thread cannot start. */
+ * index, and must not hold a connection requests need). Borrows db and
+ * upkeep until janitor_stop; copies cfg. Returns NULL (after logging why)
+ * when the thread cannot start. */
 struct janitor *janitor_start(struct db *db, struct db *upkeep, const struct janitor_config *cfg);
 
 /* Wakes the thread, cancels a rebuild under way (the next round drops what
