@@ -139,12 +139,3 @@ testutil_free_list(char **list)
         free(list[i]);
     free(list);
 }
-
-double
-testutil_seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}

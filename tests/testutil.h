@@ -1,12 +1,11 @@
 /*
  * Helpers shared by the suites: where the table-driven data lives, the
- * environment the test script hands over, and elapsed time.
+ * environment the test script hands over.
  */
 #ifndef FRAUD_TESTUTIL_H
 #define FRAUD_TESTUTIL_H
 
 #include <stddef.h>
-#include <time.h>
 
 /* Returns a new string "<FRAUD_TEST_DATA or tests/data>/<rel>"; caller frees. */
 char *testutil_data_path(const char *rel);
@@ -34,8 +33,5 @@ size_t testutil_count_data(const char *rel, const char *suffix);
 
 /* Frees a list returned by testutil_list_data; NULL is allowed. */
 void testutil_free_list(char **list);
-
-/* Seconds on CLOCK_MONOTONIC since *start (taken on that clock). */
-double testutil_seconds_since(const struct timespec *start);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "domain/timestamp.h"
 #include "../suites.h"
 #include "../testutil.h"
 #include "http_client.h"
@@ -553,7 +554,7 @@ START_TEST(test_walk_all_pages)
 
         clock_gettime(CLOCK_MONOTONIC, &started);
         page = get_page(path, &resp);
-        walk_s += testutil_seconds_since(&started);
+        walk_s += timestamp_seconds_since(&started);
         pages++;
         free(path);
         path = NULL;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "domain/timestamp.h"
 #include "../suites.h"
 #include "../testutil.h"
 #include "http_client.h"
@@ -275,7 +276,7 @@ timed_request(const char *method, const char *path, const char *body, size_t bod
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = http_client_perform(&req, resp);
-    *seconds = testutil_seconds_since(&start);
+    *seconds = timestamp_seconds_since(&start);
     return rc;
 }
 
@@ -354,7 +355,7 @@ START_TEST(test_database_outage_and_recovery)
         if (rc == 0 && resp.status == 201)
             break;
         http_client_response_free(&resp);
-        waited_s = testutil_seconds_since(&recovery_start);
+        waited_s = timestamp_seconds_since(&recovery_start);
         ck_assert_msg(waited_s < RECOVERY_MAX_S,
                       "no 201 within %.0f s of the database coming back", RECOVERY_MAX_S);
         nanosleep(&pause, NULL);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domain/timestamp.h"
 #include "store/db.h"
 #include "suites.h"
 #include "testutil.h"
@@ -81,13 +82,13 @@ START_TEST(test_wait_gives_up)
     ck_assert_ptr_nonnull(held);
     clock_gettime(CLOCK_MONOTONIC, &start);
     ck_assert_ptr_null(db_acquire(db));
-    waited = testutil_seconds_since(&start);
+    waited = timestamp_seconds_since(&start);
     ck_assert_msg(waited > 0.9 && waited < 5.0, "gave up after %.2f s", waited);
     ck_assert_uint_eq(db_waiting(db), 0);
     db_release(db, held);
     clock_gettime(CLOCK_MONOTONIC, &start);
     late = db_acquire(db);
-    waited = testutil_seconds_since(&start);
+    waited = timestamp_seconds_since(&start);
     ck_assert_ptr_nonnull(late);
     ck_assert_msg(waited < 0.5, "the free connection took %.2f s", waited);
     db_release(db, late);
