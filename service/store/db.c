@@ -361,8 +361,8 @@ db_run_json(struct db_conn *conn, enum statement id, const char *const *params, 
     return status;
 }
 
-static enum store_status
-run_command(struct db_conn *conn, enum statement id)
+enum store_status
+db_run_command(struct db_conn *conn, enum statement id)
 {
     enum store_status status;
 
@@ -373,20 +373,20 @@ run_command(struct db_conn *conn, enum statement id)
 enum store_status
 db_begin(struct db_conn *conn)
 {
-    return run_command(conn, STMT_BEGIN);
+    return db_run_command(conn, STMT_BEGIN);
 }
 
 enum store_status
 db_commit(struct db_conn *conn)
 {
-    return run_command(conn, STMT_COMMIT);
+    return db_run_command(conn, STMT_COMMIT);
 }
 
 void
 db_rollback(struct db_conn *conn)
 {
     if (conn->pg != NULL && PQstatus(conn->pg) == CONNECTION_OK)
-        run_command(conn, STMT_ROLLBACK);
+        db_run_command(conn, STMT_ROLLBACK);
 }
 
 static const char *

@@ -54,6 +54,10 @@ unsigned db_waiting(struct db *db);
 PGresult *db_run(struct db_conn *conn, enum statement id, const char *const *params,
                  enum store_status *status);
 
+/* Runs a prepared statement without parameters whose answer is not
+ * needed (BEGIN, ANALYZE ...) and says how it went. */
+enum store_status db_run_command(struct db_conn *conn, enum statement id);
+
 /* Runs a statement whose answer is one JSON text in the first column of
  * its first row. On STORE_OK *out is a new reference; STORE_NOT_FOUND when
  * the statement returned no row. */

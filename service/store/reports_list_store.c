@@ -106,7 +106,7 @@ reports_list_store_page(struct db_conn *conn, const struct report_filter *filter
      * use its index. Planning each time costs about a millisecond; a
      * generic plan scans the whole table for a rare station or region.
      * SET LOCAL keeps this to the list: intake keeps its cached plans. */
-    PQclear(db_run(conn, STMT_REPORT_LIST_CUSTOM_PLANS, NULL, &status));
+    status = db_run_command(conn, STMT_REPORT_LIST_CUSTOM_PLANS);
     if (status == STORE_OK) {
         res = db_run(conn, call.statement, call.params, &status);
         if (res != NULL) {

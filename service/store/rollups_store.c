@@ -91,11 +91,7 @@ rollups_store_indexes(struct db_conn *conn, unsigned percent, long long min_byte
 enum store_status
 rollups_store_analyze(struct db_conn *conn)
 {
-    enum store_status status;
-    PGresult         *res = db_run(conn, STMT_ROLLUPS_ANALYZE, NULL, &status);
-
-    PQclear(res);
-    return status;
+    return db_run_command(conn, STMT_ROLLUPS_ANALYZE);
 }
 
 enum store_status
